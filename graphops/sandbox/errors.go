@@ -66,19 +66,19 @@ func writeGraphError(w http.ResponseWriter, r *http.Request, status int, code, m
 
 // Messages Graph really sends (GRAPH-FACTS §5.2). Keep them word for word.
 const (
-	msgInsufficientPrivileges = "Insufficient privileges to complete the operation."
+	msgInsufficientPrivileges  = "Insufficient privileges to complete the operation."
 	msgNotValidReferenceUpdate = "Not a valid reference update."
-	msgPermissionExists       = "Permission being assigned already exists on the object."
-	msgOneOrMoreInvalid       = "One or more properties are invalid."
-	msgMailAccessDenied       = "Access is denied. Check credentials and try again."
-	msgMailboxPolicyDenied    = "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings."
-	msgMailboxNotEnabled      = "The mailbox is either inactive, soft-deleted, or is hosted on-premise."
-	msgTokenExpired           = "Access token has expired or is not yet valid."
-	msgTokenEmpty             = "Access token is empty."
-	msgTokenInvalidAudience   = "Access token validation failure. Invalid audience."
-	msgTokenValidation        = "Access token validation failure."
-	msgNoScpOrRoles           = "Either scp or roles claim need to be present in the token."
-	msgTooManyRequests        = "Please retry again later."
+	msgPermissionExists        = "Permission being assigned already exists on the object."
+	msgOneOrMoreInvalid        = "One or more properties are invalid."
+	msgMailAccessDenied        = "Access is denied. Check credentials and try again."
+	msgMailboxPolicyDenied     = "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings."
+	msgMailboxNotEnabled       = "The mailbox is either inactive, soft-deleted, or is hosted on-premise."
+	msgTokenExpired            = "Access token has expired or is not yet valid."
+	msgTokenEmpty              = "Access token is empty."
+	msgTokenInvalidAudience    = "Access token validation failure. Invalid audience."
+	msgTokenValidation         = "Access token validation failure."
+	msgNoScpOrRoles            = "Either scp or roles claim need to be present in the token."
+	msgTooManyRequests         = "Please retry again later."
 )
 
 func msgResourceNotFound(id string) string {
