@@ -118,4 +118,3 @@ func batchParse[T absser.Parsable](r *batchResult, key string, ctor absser.Parsa
 	}
 	return v.(T), nil
 }
-

@@ -30,7 +30,9 @@ func (p *tokenProvider) GetAuthorizationToken(ctx context.Context, u *url.URL, _
 	return p.get(ctx)
 }
 
-func (p *tokenProvider) GetAllowedHostsValidator() *authentication.AllowedHostsValidator { return p.hosts }
+func (p *tokenProvider) GetAllowedHostsValidator() *authentication.AllowedHostsValidator {
+	return p.hosts
+}
 
 // graphMiddleware is the kiota pipeline in a fixed order. kiota builds its
 // default list by ranging over a map, so the compression handler can land

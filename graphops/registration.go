@@ -233,7 +233,7 @@ func requiredAccess(g *GraphPermissions, roles, scopes []string) (models.Require
 	}
 	if len(unknown) > 0 {
 		return nil, &Error{Kind: KindInput, Field: "permissions",
-			Message: fmt.Sprintf("Microsoft Graph in this tenant has no permission named %s.", strings.Join(unknown, ", ")),
+			Message:  fmt.Sprintf("Microsoft Graph in this tenant has no permission named %s.", strings.Join(unknown, ", ")),
 			NextStep: "Check the spelling (for example User.Read.All), or pick from the tenant's list."}
 	}
 	rra := models.NewRequiredResourceAccess()
