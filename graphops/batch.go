@@ -3,6 +3,7 @@ package graphops
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -101,8 +102,17 @@ func batchParse[T absser.Parsable](r *batchResult, key string, ctor absser.Parsa
 	if item == nil {
 		return zero, fmt.Errorf("batch: no answer for step %s", key)
 	}
-	if *item.GetStatus() >= 400 {
-		return msgraphcore.GetBatchResponseById[T](r.resp, r.ids[key], ctor)
+	if st := int(*item.GetStatus()); st >= 400 {
+		_, err := msgraphcore.GetBatchResponseById[T](r.resp, r.ids[key], ctor)
+		// msgraph-core leaves the step's HTTP status off the parsed error; the
+		// retry decisions (replication lag, throttling) need it.
+		var oe *odataerrors.ODataError
+		if errors.As(err, &oe) {
+			oe.ResponseStatusCode = st
+		} else if err == nil {
+			err = fmt.Errorf("batch step %s failed with status %d", key, st)
+		}
+		return zero, err
 	}
 	raw, err := json.Marshal(item.GetBody())
 	if err != nil {

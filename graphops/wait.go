@@ -11,6 +11,12 @@ import (
 // 5 s cap: Entra publishes no replication SLA, so the deadline (not a count)
 // bounds the wait.
 func retryUntil(ctx context.Context, activity string, patience time.Duration, retryable func(error) bool, op func() error) error {
+	return retryUntilCapped(ctx, activity, patience, 5*time.Second, retryable, op)
+}
+
+// retryUntilCapped is retryUntil with another ceiling on the delay between
+// attempts (polling a cheap endpoint for propagation wants a short one).
+func retryUntilCapped(ctx context.Context, activity string, patience, maxDelay time.Duration, retryable func(error) bool, op func() error) error {
 	deadline := time.Now().Add(patience)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
@@ -29,6 +35,6 @@ func retryUntil(ctx context.Context, activity string, patience time.Duration, re
 		if err := sleepCtx(ctx, delay); err != nil {
 			return contextError(err)
 		}
-		delay = min(delay*2, 5*time.Second)
+		delay = min(delay*2, maxDelay)
 	}
 }
