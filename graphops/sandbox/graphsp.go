@@ -93,5 +93,6 @@ func graphScopes() []PermissionScope {
 		scope("06da0dbc-49e2-44d2-8312-53f166ab848a", "Directory.Read.All", "Admin", "Read directory data", "Allows the app to read data in your organization's directory, such as users, groups and apps."),
 		scope("0e263e50-5827-48a4-b97c-d940288653c7", "Directory.AccessAsUser.All", "Admin", "Access directory as the signed in user", "Allows the app to have the same access to information in the directory as the signed-in user."),
 		scope("572fea84-0151-49b2-9301-11cb16974376", "Policy.Read.All", "Admin", "Read your organization's policies", "Allows the app to read your organization's policies on behalf of the signed-in user."),
+		scope("eb0788c2-6d4e-4658-8c9e-c0fb8053f03d", "RoleEligibilitySchedule.Read.Directory", "Admin", "Read all eligible role assignments for your company's directory", "Allows the app to read the eligible role-based access control (RBAC) assignments for your company's directory, on behalf of the signed-in user. This includes reading directory role templates, and directory roles."),
 	}
 }

@@ -62,6 +62,18 @@ type User struct {
 	Roles             []string
 	EligibleRoles     []string
 	created           time.Time
+
+	// Profile properties Graph returns in the user's default property set.
+	BusinessPhones    []string
+	MobilePhone       string
+	OfficeLocation    string
+	PreferredLanguage string
+	UsageLocation     string
+	// searchTokens caches the $search tokens of DisplayName (searchTokensOf is
+	// the DisplayName they were computed from); see graph_workload_users.go.
+	searchTokens   []string
+	searchTokensOf string
+	searchLower    string
 }
 
 // HasRole reports whether the user holds the active role template.
@@ -139,6 +151,14 @@ type Application struct {
 	PublisherDomain        string
 	CreatedDateTime        time.Time
 	created                time.Time // for replication lag
+
+	// Added for the directory APIs (graph_directory*.go).
+	Owners                 []string // object ids of owning users or service principals
+	WebHomePageURL         string
+	WebLogoutURL           string
+	WebImplicitIDToken     bool
+	WebImplicitAccessToken bool
+	extra                  map[string]any // declared properties stored as sent (api, appRoles, info, …)
 }
 
 // ServicePrincipal is an enterprise app (the app's instance in a tenant).
@@ -156,6 +176,12 @@ type ServicePrincipal struct {
 	AppRoles                  []AppRole
 	OAuth2PermissionScopes    []PermissionScope
 	created                   time.Time
+
+	// Added for the directory APIs (graph_directory*.go).
+	Owners         []string       // object ids of owning users or service principals
+	SignInAudience string         // the backing application's, when it has one
+	extra          map[string]any // declared properties stored as sent
+	lagAttempts    int            // appRoleAssignedTo attempts during SPReplicationLag
 }
 
 // AppRoleAssignment grants an app role of a resource to a principal.
@@ -206,6 +232,10 @@ type Message struct {
 	SentDateTime     time.Time
 	IsRead           bool
 	Folder           string // "inbox", "sentitems", "drafts"
+	CcRecipients     []string
+	BccRecipients    []string
+	Importance       string // "normal" when empty
+	ConversationID   string
 }
 
 // Event is a calendar event.
@@ -215,12 +245,23 @@ type Event struct {
 	Start     time.Time
 	End       time.Time
 	Organizer string
+	// StartTimeZone and EndTimeZone are the zones the event was created in
+	// (originalStartTimeZone); Start and End are instants.
+	StartTimeZone   string
+	EndTimeZone     string
+	BodyContentType string
+	BodyContent     string
+	Location        string
+	Attendees       []string
+	IsAllDay        bool
+	Created         time.Time
 }
 
 // Mailbox is the Exchange content of one user.
 type Mailbox struct {
 	Messages []*Message
 	Events   []*Event
+	seq      int // item ids handed out so far (see mailbox.go)
 }
 
 // PasswordLifetimeRestriction is a tenant app management policy restriction on secrets
@@ -267,6 +308,18 @@ type Tenant struct {
 type MailboxScope struct {
 	AllowedUserIDs map[string]bool
 	ActiveAfter    time.Time
+	// Kind is the Exchange mechanism the scope stands for (mailbox.go).
+	Kind MailboxScopeKind
+	// AccessRight is RestrictAccess (only the scoped mailboxes) or DenyAccess
+	// (all but them), as New-ApplicationAccessPolicy takes it.
+	AccessRight string
+	// GroupID, when set, scopes to the members of that (mail-enabled security)
+	// group at the time of each call instead of AllowedUserIDs.
+	GroupID string
+	// Removed marks a scope that was cleared: once active, nothing restricts the app.
+	Removed bool
+	// Previous is the scope still in force until ActiveAfter.
+	Previous *MailboxScope
 }
 
 // SeedUser describes a person the sandbox creates in a new tenant.
@@ -398,12 +451,25 @@ func newTenant(opts TenantOptions, now time.Time) *Tenant {
 		created:                past,
 	}
 	t.SPs[cli.ID] = cli
-	// Seed a little mail so Test Settings has something to read.
-	for _, u := range t.Users {
+	// Seed a little mail so Test Settings has something to read, and one
+	// meeting in each seeded person's calendar.
+	for i, u := range t.Users {
 		if u.Mailbox == MailboxNone {
 			continue
 		}
-		t.Mailboxes[u.ID] = &Mailbox{Messages: []*Message{{
+		mb := &Mailbox{seq: 1}
+		t.Mailboxes[u.ID] = mb
+		if i < len(opts.People) {
+			day := now.UTC().Truncate(24 * time.Hour).Add(24*time.Hour + 9*time.Hour)
+			mb.seq++
+			mb.Events = append(mb.Events, &Event{
+				ID: messageID(u.ID, mb.seq), Subject: "Helpdesk weekly sync",
+				Start: day, End: day.Add(30 * time.Minute), StartTimeZone: "UTC", EndTimeZone: "UTC",
+				Organizer: "admin@" + opts.Domain, Location: "Teams", BodyContentType: "html",
+				BodyContent: "<html><body>Weekly sync.</body></html>", Created: past,
+			})
+		}
+		mb.Messages = append(mb.Messages, []*Message{{
 			ID:               messageID(u.ID, 1),
 			Subject:          "Welcome to " + t.DisplayName,
 			BodyContentType:  "text",
@@ -413,7 +479,7 @@ func newTenant(opts TenantOptions, now time.Time) *Tenant {
 			ReceivedDateTime: past,
 			SentDateTime:     past,
 			Folder:           "inbox",
-		}}}
+		}}...)
 	}
 	return t
 }
