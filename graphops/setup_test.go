@@ -351,3 +351,37 @@ func TestTimeToGreenWithFiveSecondSecretLag(t *testing.T) {
 		t.Fatalf("took %v; target lag + 3 s = 8 s", took)
 	}
 }
+
+// An admin who cannot grant consent sends the admin consent link to a Global
+// Administrator; after they accept in the browser, the wizard verifies the
+// grants by reading them back.
+func TestBrowserConsentFallbackIsVerified(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	sess := e.mustSignIn(t, "appadmin@contoso.com")
+	plan, err := sess.Prepare(ctx, helpMaster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := sess.EnsureApp(ctx, helpMaster, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := e.cloud.AdminConsentURL(e.s.TenantID(), app.AppID, "")
+	if err := e.s.CompleteAdminConsent(ctx, link, "appadmin@contoso.com"); err == nil || !strings.Contains(err.Error(), "Need admin approval") {
+		t.Fatalf("an Application Administrator consented to Graph application permissions: %v", err)
+	}
+	if held, _ := sess.ConsentedRoles(ctx, app, plan); len(held) != 0 {
+		t.Fatalf("refused consent still granted %v", held)
+	}
+	if err := e.s.CompleteAdminConsent(ctx, link, "admin@contoso.com"); err != nil {
+		t.Fatal(err)
+	}
+	held, err := sess.ConsentedRoles(ctx, app, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(held, ",") != "Calendars.ReadWrite,Mail.ReadWrite,Mail.Send,User.Read.All" {
+		t.Fatalf("after browser consent the app holds %v", held)
+	}
+}

@@ -111,6 +111,8 @@ func (s *Server) routeLogin() {
 	m.HandleFunc("GET /devicelogin", s.stsDeviceLoginGet)
 	m.HandleFunc("POST /devicelogin", s.stsDeviceLoginPost)
 	m.HandleFunc("GET /error", s.stsErrorLookup)
+	m.HandleFunc("GET /{tenant}/adminconsent", s.stsAdminConsentGet)
+	m.HandleFunc("POST /{tenant}/adminconsent", s.stsAdminConsentPost)
 }
 
 // ---------------------------------------------------------------------------
