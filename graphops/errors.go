@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"strconv"
@@ -253,11 +254,21 @@ func contextError(err error) error {
 	return nil
 }
 
+// isNetwork reports a failure of the connection rather than an answer from
+// Microsoft: timeouts, resets, refused or closed connections, and HTTP/2 stream
+// resets (what a dropped connection looks like through a proxy on HTTP/2).
 func isNetwork(err error) bool {
 	var ne net.Error
-	var oe *net.OpError
-	return errors.As(err, &ne) || errors.As(err, &oe) || strings.Contains(err.Error(), "connection reset") ||
-		strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection refused")
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"connection reset", "connection refused", "broken pipe", "EOF", "stream error", "GOAWAY", "server closed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func deref[T any](p *T) T {

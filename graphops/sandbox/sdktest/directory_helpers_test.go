@@ -169,39 +169,13 @@ func entraSelfSignedCert(t *testing.T, cn string, notBefore, notAfter time.Time)
 	return der
 }
 
-// entraSeedApp arranges, directly in the model, an app with a service
-// principal that was granted the Microsoft Graph application permissions
-// roles an hour ago. It returns the appId.
+// entraSeedApp registers an app with a service principal granted the Microsoft
+// Graph application permissions roles an hour ago (sandbox.Server.SeedApp).
 func entraSeedApp(t *testing.T, s *sandbox.Server, name string, roles ...string) string {
 	t.Helper()
-	appID := uuid.NewString()
-	var missing []string
-	err := s.Tenant("", func(tn *sandbox.Tenant) {
-		past := time.Now().Add(-time.Hour)
-		app := &sandbox.Application{ID: uuid.NewString(), AppID: appID, DisplayName: name,
-			SignInAudience: "AzureADMyOrg", CreatedDateTime: past}
-		tn.Apps[app.ID] = app
-		sp := &sandbox.ServicePrincipal{ID: uuid.NewString(), AppID: appID, DisplayName: name, AppDisplayName: name,
-			AppOwnerOrganizationID: tn.ID, AccountEnabled: true, ServicePrincipalType: "Application",
-			ServicePrincipalNames: []string{appID}}
-		tn.SPs[sp.ID] = sp
-		for _, r := range roles {
-			found := false
-			for _, ar := range tn.GraphSP.AppRoles {
-				if ar.Value == r {
-					found = true
-					tn.Assignments = append(tn.Assignments, &sandbox.AppRoleAssignment{ID: uuid.NewString(),
-						AppRoleID: ar.ID, PrincipalID: sp.ID, PrincipalDisplayName: name, PrincipalType: "ServicePrincipal",
-						ResourceID: tn.GraphSP.ID, ResourceDisplayName: "Microsoft Graph", CreatedDateTime: past})
-				}
-			}
-			if !found {
-				missing = append(missing, r)
-			}
-		}
-	})
-	if err != nil || len(missing) > 0 {
-		t.Fatalf("entraSeedApp: %v, unknown roles %v", err, missing)
+	appID, err := s.SeedApp("", name, roles...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return appID
 }

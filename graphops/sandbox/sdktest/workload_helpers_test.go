@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"m365wizard/graphops/sandbox"
@@ -23,39 +22,13 @@ func startWith(t *testing.T, opts sandbox.Options) *sandbox.Server {
 	return s
 }
 
-// addApp registers an app with a service principal in the primary tenant and
-// grants it the Microsoft Graph application permissions roles (admin consent
-// given an hour ago), arranged directly in the model. It returns the appId.
+// addApp registers an app with a service principal granted the Microsoft
+// Graph application permissions roles an hour ago (sandbox.Server.SeedApp).
 func addApp(t *testing.T, s *sandbox.Server, name string, roles ...string) string {
 	t.Helper()
-	appID := uuid.NewString()
-	var missing []string
-	err := s.Tenant("", func(tn *sandbox.Tenant) {
-		past := time.Now().Add(-time.Hour)
-		app := &sandbox.Application{ID: uuid.NewString(), AppID: appID, DisplayName: name,
-			SignInAudience: "AzureADMyOrg", CreatedDateTime: past}
-		tn.Apps[app.ID] = app
-		sp := &sandbox.ServicePrincipal{ID: uuid.NewString(), AppID: appID, DisplayName: name, AppDisplayName: name,
-			AppOwnerOrganizationID: tn.ID, AccountEnabled: true, ServicePrincipalType: "Application",
-			ServicePrincipalNames: []string{appID}}
-		tn.SPs[sp.ID] = sp
-		for _, r := range roles {
-			found := false
-			for _, ar := range tn.GraphSP.AppRoles {
-				if ar.Value == r {
-					found = true
-					tn.Assignments = append(tn.Assignments, &sandbox.AppRoleAssignment{ID: uuid.NewString(),
-						AppRoleID: ar.ID, PrincipalID: sp.ID, PrincipalDisplayName: name, PrincipalType: "ServicePrincipal",
-						ResourceID: tn.GraphSP.ID, ResourceDisplayName: "Microsoft Graph", CreatedDateTime: past})
-				}
-			}
-			if !found {
-				missing = append(missing, r)
-			}
-		}
-	})
-	if err != nil || len(missing) > 0 {
-		t.Fatalf("addApp: %v, unknown roles %v", err, missing)
+	appID, err := s.SeedApp("", name, roles...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return appID
 }
