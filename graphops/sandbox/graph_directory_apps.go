@@ -638,8 +638,8 @@ func (s *Server) entraListAppOwners(q *Req) {
 const entraSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
 
 // entraNewSecret makes a 40-character secret shaped like the ones Entra issues
-// today, e.g. "Q_e8Q~ZDWJD.bkgajbREp-VFFUayCuEk8b1hDcr9": three characters
-// (the hint), a digit and "Q~", then 34 more (GRAPH-FACTS §4.1).
+// today (the example in GRAPH-FACTS §4.1): three characters (the hint), a
+// digit and "Q~", then 34 more.
 func entraNewSecret() string {
 	pick := func(alphabet string) byte {
 		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
