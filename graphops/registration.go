@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithappid"
 	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithuniquename"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
@@ -372,4 +373,32 @@ func (s *Session) DeleteApp(ctx context.Context, objectID string) error {
 		return fromGraph(err, "Deleting the app")
 	}
 	return nil
+}
+
+// FindApp finds an app registration by its Application (client) ID, with its
+// secrets and certificates and its service principal, as the replace-secret
+// flow needs. A missing app is KindNotFound with a next step.
+func (s *Session) FindApp(ctx context.Context, clientID string) (*App, error) {
+	if err := ValidateClientID(clientID); err != nil {
+		return nil, err
+	}
+	got, err := s.Graph.ApplicationsWithAppId(&clientID).Get(ctx, &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{
+			Select: []string{"id", "appId", "displayName", "uniqueName", "passwordCredentials", "keyCredentials"}}})
+	if err != nil {
+		if _, _, st := graphCode(err); st == 404 {
+			return nil, &Error{Kind: KindNotFound, Status: 404, Err: err,
+				Message:  fmt.Sprintf("No app with Application (client) ID %s exists in this tenant.", clientID),
+				NextStep: "It may have been deleted, or you signed in to another tenant. Sign in to the tenant you set up, or run New setup."}
+		}
+		return nil, fromGraph(err, "Finding the app")
+	}
+	app := appFromModel(got)
+	sp, err := s.Graph.ServicePrincipalsWithAppId(&clientID).Get(ctx, nil)
+	if err == nil {
+		app.ServicePrincipalID = deref(sp.GetId())
+	} else if _, _, st := graphCode(err); st != 404 {
+		return nil, fromGraph(err, "Finding the app's service principal")
+	}
+	return app, nil
 }

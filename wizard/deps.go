@@ -1,0 +1,233 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"m365wizard/graphops"
+)
+
+// Session is what a signed-in admin can do; *graphops.Session provides it and
+// tests give function-field fakes.
+type Session interface {
+	WhoAmI(ctx context.Context) (*graphops.Admin, error)
+	Prepare(ctx context.Context, spec graphops.AppSpec) (*graphops.Plan, error)
+	EnsureApp(ctx context.Context, spec graphops.AppSpec, plan *graphops.Plan) (*graphops.App, error)
+	GrantAdminConsent(ctx context.Context, app *graphops.App, plan *graphops.Plan, want []string, org string, revoke bool) (*graphops.ConsentReport, error)
+	AddSecret(ctx context.Context, app *graphops.App, description string, lifetime time.Duration, policy graphops.SecretPolicy) (*graphops.NewSecret, error)
+	RemoveSecret(ctx context.Context, appObjectID, keyID string) error
+	FindApp(ctx context.Context, clientID string) (*graphops.App, error)
+	DeleteApp(ctx context.Context, objectID string) error
+}
+
+var _ Session = (*graphops.Session)(nil)
+
+// SignInRequest is what the sign-in step asks for.
+type SignInRequest struct {
+	Cloud       graphops.Cloud
+	Tenant      string
+	Method      string // "browser" or "device-code"
+	Permissions []string
+}
+
+// Profile is an integration profile as the engine uses it (wizard/profile
+// provides the data; an adapter implements this).
+type Profile interface {
+	Key() string
+	DefaultAppName() string
+	DefaultFeatures() []string
+	AppSpec(name string, features []string) graphops.AppSpec
+	Probes(features []string) []graphops.Probe
+	MailboxScoping() bool
+}
+
+// StoredCredential is what the keychain holds for one app.
+type StoredCredential struct {
+	TenantID, ClientID string
+	Type               string // "secret" or "certificate"
+	Secret             string
+	CertPEM            []byte
+	KeyID              string
+	Expires            time.Time
+}
+
+// ErrNotStored is returned by a CredentialStore that has no entry.
+var ErrNotStored = errors.New("no stored credentials")
+
+// CredentialStore is the OS keychain.
+type CredentialStore interface {
+	Save(ctx context.Context, c StoredCredential) error
+	Load(ctx context.Context, tenantID, clientID string) (StoredCredential, error)
+	Delete(ctx context.Context, tenantID, clientID string) error
+}
+
+// ProgressStore keeps the non-secret progress between runs.
+type ProgressStore interface {
+	Save(p Progress) error
+	Load() (p Progress, found bool, err error)
+	Clear() error
+}
+
+// Activity is one activity log entry: never a secret or a token.
+type Activity struct {
+	Time      time.Time
+	Operation string
+	Object    string
+	Outcome   string // ok or failed
+	RequestID string
+	Message   string
+}
+
+// ActivityLog records what the wizard changed or tried.
+type ActivityLog interface{ Record(Activity) }
+
+// Deps is what the engine needs from the world.
+type Deps struct {
+	Cloud        func(name string) (graphops.Cloud, error)
+	SignIn       func(ctx context.Context, r SignInRequest) (Session, error)
+	TestSettings func(ctx context.Context, o graphops.TestOptions) (*graphops.TestReport, error)
+	Profile      func(key string) (Profile, error)
+	Store        CredentialStore
+	Progress     ProgressStore // optional
+	Log          ActivityLog   // optional
+	Now          func() time.Time
+	// TestPatience bounds how long Test Settings waits for a fresh secret or
+	// consent to propagate (0: graphops' default).
+	TestPatience time.Duration
+}
+
+func (d Deps) check() error {
+	switch {
+	case d.Cloud == nil, d.SignIn == nil, d.TestSettings == nil, d.Profile == nil, d.Store == nil:
+		return errors.New("wizard: Deps needs Cloud, SignIn, TestSettings, Profile and Store")
+	}
+	return nil
+}
+
+// State is the flow's inputs (set by the front end) and results (set by steps).
+type State struct {
+	Flow FlowKind
+
+	// Inputs.
+	Cloud             string // global, usgov, usgov-dod, china (custom endpoints come from the environment)
+	Tenant            string // GUID or verified domain; optional for sign-in
+	SignInMethod      string // browser (default) or device-code
+	Profile           string // profile key; "helpmaster" by default
+	Features          []string
+	AppName           string
+	SecretDescription string
+	SecretLifetime    time.Duration
+	Mailboxes         []string // the mailbox Test Settings uses first
+	Scoping           string   // none, access-policy, rbac
+	SendTestTo        string   // Mail.Send probe address; empty = no test message
+	ClientID          string   // enter-existing and manual replace
+	SecretInput       string   // a secret typed by the admin (enter-existing, manual replace); never saved outside the keychain
+	RemoveOld         bool     // replace flow: remove the old secret after the new one tested green
+
+	// Results.
+	Admin      *graphops.Admin
+	Plan       *graphops.Plan
+	App        *graphops.App
+	Consent    *graphops.ConsentReport
+	NewSecret  *graphops.NewSecret // shown once; in memory only until the keychain has it
+	Test       *graphops.TestReport
+	Stored     *StoredCredential // what the keychain had (replace and test flows)
+	OldKeyIDs  []string          // secrets to remove after the new one tested green
+	RemovedIDs []string
+	Saved      bool
+}
+
+// Progress is the non-secret state saved after each step, so a closed window
+// or a killed process resumes where it stopped. It has no field for a secret.
+type Progress struct {
+	Flow               FlowKind  `json:"flow"`
+	Step               StepID    `json:"step"`
+	Done               []StepID  `json:"done"`
+	Cloud              string    `json:"cloud"`
+	TenantID           string    `json:"tenantId"`
+	TenantName         string    `json:"tenantName,omitempty"`
+	Profile            string    `json:"profile"`
+	Features           []string  `json:"features,omitempty"`
+	AppName            string    `json:"appName,omitempty"`
+	UniqueName         string    `json:"uniqueName,omitempty"`
+	AppObjectID        string    `json:"appObjectId,omitempty"`
+	ClientID           string    `json:"clientId,omitempty"`
+	ServicePrincipalID string    `json:"servicePrincipalId,omitempty"`
+	CredentialType     string    `json:"credentialType,omitempty"`
+	KeyID              string    `json:"keyId,omitempty"`
+	Hint               string    `json:"hint,omitempty"`
+	Expires            time.Time `json:"expires,omitempty"`
+	Mailboxes          []string  `json:"mailboxes,omitempty"`
+	Scoping            string    `json:"scoping,omitempty"`
+	Completed          bool      `json:"completed"`
+	Aborted            bool      `json:"aborted"`
+	Updated            time.Time `json:"updated"`
+}
+
+func (e *Engine) saveProgressLocked() {
+	if e.deps.Progress == nil {
+		return
+	}
+	st := e.state
+	p := Progress{Flow: e.kind, Cloud: st.Cloud, TenantID: st.Tenant, Profile: st.Profile, Features: st.Features,
+		AppName: st.AppName, Mailboxes: st.Mailboxes, Scoping: st.Scoping,
+		Completed: e.status == Completed, Aborted: e.status == Aborted, Updated: e.deps.now()}
+	if e.idx < len(e.steps) {
+		p.Step = e.steps[e.idx].id
+	}
+	for _, s := range e.steps {
+		if e.done[s.id] {
+			p.Done = append(p.Done, s.id)
+		}
+	}
+	if st.Admin != nil {
+		p.TenantID, p.TenantName = st.Admin.TenantID, st.Admin.TenantName
+	}
+	if st.App != nil {
+		p.UniqueName, p.AppObjectID, p.ClientID, p.ServicePrincipalID = st.App.UniqueName, st.App.ObjectID, st.App.AppID, st.App.ServicePrincipalID
+	} else if st.ClientID != "" {
+		p.ClientID = st.ClientID
+	}
+	if st.NewSecret != nil {
+		p.CredentialType, p.KeyID, p.Hint, p.Expires = "secret", st.NewSecret.KeyID, st.NewSecret.Hint, st.NewSecret.End
+	}
+	if err := e.deps.Progress.Save(p); err != nil {
+		e.record("save progress", "", err)
+	}
+}
+
+// Resume restores saved progress into a new engine of the same flow: the
+// choices, what was made (app, service principal) and the position. Steps
+// are idempotent, so the first resumed step may redo work safely. A secret
+// created before the stop was never saved anywhere but the keychain, so if the
+// stop came before the keychain had it, its keyId is kept to be removed once
+// a new secret tested green.
+func (e *Engine) Resume(p Progress) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p.Flow != e.kind {
+		return errors.New("wizard: the saved progress is for another flow")
+	}
+	st := e.state
+	st.Cloud, st.Tenant, st.Profile, st.Features = p.Cloud, p.TenantID, p.Profile, p.Features
+	st.AppName, st.Mailboxes, st.Scoping = p.AppName, p.Mailboxes, p.Scoping
+	if p.ClientID != "" && p.AppObjectID != "" {
+		st.App = &graphops.App{ObjectID: p.AppObjectID, AppID: p.ClientID, DisplayName: p.AppName,
+			UniqueName: p.UniqueName, ServicePrincipalID: p.ServicePrincipalID}
+	}
+	for _, id := range p.Done {
+		e.done[id] = true
+	}
+	if p.KeyID != "" && !p.Completed {
+		// The secret's value died with the process: make a new one, remove this one later.
+		st.OldKeyIDs = append(st.OldKeyIDs, p.KeyID)
+		delete(e.done, StepCredential)
+		delete(e.done, StepTest)
+	}
+	// Sign-in never survives a restart: start from it, then skip what is done.
+	delete(e.done, StepSignIn)
+	e.idx = e.firstFrom(0)
+	e.resuming = true
+	return nil
+}
