@@ -462,7 +462,15 @@ func stsHTMLEscape(s string) string { return html.EscapeString(s) }
 // Tests pass it to MSAL as public.WithOpenURL; the product uses it when no
 // browser is available.
 func (s *Server) CompleteSignIn(ctx context.Context, stsAuthorizeURL, upn string) error {
-	browser := s.HTTPClient()
+	return SignInAs(ctx, s.HTTPClient(), stsAuthorizeURL, upn)
+}
+
+// SignInAs is CompleteSignIn for another process: browser must trust the
+// sandbox CA (e.g. a client built from the CA file `m365wizard sandbox` writes).
+// The product uses it for --sandbox sign-in when no browser is available.
+func SignInAs(ctx context.Context, browser *http.Client, stsAuthorizeURL, upn string) error {
+	b := *browser
+	browser = &b
 	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	loopback := &http.Client{Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -480,11 +488,11 @@ func (s *Server) CompleteSignIn(ctx context.Context, stsAuthorizeURL, upn string
 			if resp.location == "" {
 				return fmt.Errorf("sandbox sign-in: redirect without a location")
 			}
-			return s.deliverToApp(ctx, loopback, http.MethodGet, resp.location, nil)
+			return deliverToApp(ctx, loopback, http.MethodGet, resp.location, nil)
 		}
 		forms := stsParseForms(resp.body)
 		if f := forms.find("name", "hiddenform"); f != nil {
-			return s.deliverToApp(ctx, loopback, http.MethodPost, f.action, f.values)
+			return deliverToApp(ctx, loopback, http.MethodPost, f.action, f.values)
 		}
 		if f := forms.find("id", "admin-approval"); f != nil {
 			target, err := pageURL.Parse(f.action)
@@ -516,7 +524,7 @@ func (s *Server) CompleteSignIn(ctx context.Context, stsAuthorizeURL, upn string
 
 // deliverToApp sends the result to the app's redirect URI, which must be on
 // this machine (MSAL listens on http://localhost:{port}).
-func (s *Server) deliverToApp(ctx context.Context, c *http.Client, method, target string, form url.Values) error {
+func deliverToApp(ctx context.Context, c *http.Client, method, target string, form url.Values) error {
 	if !stsIsLoopbackURL(target) {
 		return fmt.Errorf("sandbox sign-in: the redirect URI %q is not on this machine; a browser would be needed", target)
 	}
