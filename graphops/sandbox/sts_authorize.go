@@ -354,7 +354,7 @@ func (s *Server) signInPageData(action string, req *stsAuthzRequest, e *STSError
 }
 
 var signInTemplate = template.Must(template.New("signin").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in to your account</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in to your account</title>{{/* shared sandbox page style */}}<style>body{font-family:"Segoe UI",system-ui,sans-serif;background:#f2f2f2;color:#1b1b1b;margin:0;padding:40px 16px}body>*{max-width:560px;margin-left:auto;margin-right:auto}h1{font-size:24px;font-weight:600}h2{font-size:17px}fieldset{border:1px solid #ccc;background:#fff;padding:12px 16px}label{display:block;line-height:1.4;margin:8px 0}button,input[type=submit]{background:#0067b8;color:#fff;border:0;padding:8px 24px;margin:12px 8px 0 0;font-size:15px;cursor:pointer}button[value=cancel],button[value=decline]{background:#ccc;color:#1b1b1b}.error{color:#a80000}</style></head>
 <body>
 <h1>Sign in to your account</h1>
 <p id="tenant">{{.Tenant}} (simulated tenant: accounts have no passwords)</p>
@@ -381,7 +381,7 @@ type stsAdminApprovalPage struct{ AppName, Action, User string }
 
 // Entra's page for a user who may not consent to what the app asks.
 var adminApprovalTemplate = template.Must(template.New("approval").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Need admin approval</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Need admin approval</title>{{/* shared sandbox page style */}}<style>body{font-family:"Segoe UI",system-ui,sans-serif;background:#f2f2f2;color:#1b1b1b;margin:0;padding:40px 16px}body>*{max-width:560px;margin-left:auto;margin-right:auto}h1{font-size:24px;font-weight:600}h2{font-size:17px}fieldset{border:1px solid #ccc;background:#fff;padding:12px 16px}label{display:block;line-height:1.4;margin:8px 0}button,input[type=submit]{background:#0067b8;color:#fff;border:0;padding:8px 24px;margin:12px 8px 0 0;font-size:15px;cursor:pointer}button[value=cancel],button[value=decline]{background:#ccc;color:#1b1b1b}.error{color:#a80000}</style></head>
 <body>
 <p id="user">{{.User}}</p>
 <h1>Need admin approval</h1>
@@ -409,7 +409,7 @@ var stsFormPostTemplate = template.Must(template.New("formpost").Parse(`<html><h
 type stsErrorPageData struct{ Text string }
 
 var stsErrorTemplate = template.Must(template.New("error").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in to your account</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in to your account</title>{{/* shared sandbox page style */}}<style>body{font-family:"Segoe UI",system-ui,sans-serif;background:#f2f2f2;color:#1b1b1b;margin:0;padding:40px 16px}body>*{max-width:560px;margin-left:auto;margin-right:auto}h1{font-size:24px;font-weight:600}h2{font-size:17px}fieldset{border:1px solid #ccc;background:#fff;padding:12px 16px}label{display:block;line-height:1.4;margin:8px 0}button,input[type=submit]{background:#0067b8;color:#fff;border:0;padding:8px 24px;margin:12px 8px 0 0;font-size:15px;cursor:pointer}button[value=cancel],button[value=decline]{background:#ccc;color:#1b1b1b}.error{color:#a80000}</style></head>
 <body>
 <div id="error" role="alert">
 <p>Sorry, but we’re having trouble signing you in.</p>
@@ -442,7 +442,7 @@ func stsRender(w http.ResponseWriter, status int, t *template.Template, data any
 func stsWriteHTML(w http.ResponseWriter, status int, title, body string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title></head><body><h1>%s</h1>%s</body></html>\n",
+	fmt.Fprintf(w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title><style>body{font-family:\"Segoe UI\",system-ui,sans-serif;background:#f2f2f2;color:#1b1b1b;margin:0;padding:40px 16px}body>*{max-width:560px;margin-left:auto;margin-right:auto}h1{font-size:24px;font-weight:600}h2{font-size:17px}fieldset{border:1px solid #ccc;background:#fff;padding:12px 16px}label{display:block;line-height:1.4;margin:8px 0}button,input[type=submit]{background:#0067b8;color:#fff;border:0;padding:8px 24px;margin:12px 8px 0 0;font-size:15px;cursor:pointer}button[value=cancel],button[value=decline]{background:#ccc;color:#1b1b1b}.error{color:#a80000}</style></head><body><h1>%s</h1>%s</body></html>\n",
 		stsHTMLEscape(title), stsHTMLEscape(title), body)
 }
 

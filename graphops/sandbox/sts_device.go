@@ -225,7 +225,7 @@ type stsDeviceLoginPage struct {
 }
 
 var deviceLoginTemplate = template.Must(template.New("devicelogin").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Enter code</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Enter code</title>{{/* shared sandbox page style */}}<style>body{font-family:"Segoe UI",system-ui,sans-serif;background:#f2f2f2;color:#1b1b1b;margin:0;padding:40px 16px}body>*{max-width:560px;margin-left:auto;margin-right:auto}h1{font-size:24px;font-weight:600}h2{font-size:17px}fieldset{border:1px solid #ccc;background:#fff;padding:12px 16px}label{display:block;line-height:1.4;margin:8px 0}button,input[type=submit]{background:#0067b8;color:#fff;border:0;padding:8px 24px;margin:12px 8px 0 0;font-size:15px;cursor:pointer}button[value=cancel],button[value=decline]{background:#ccc;color:#1b1b1b}.error{color:#a80000}</style></head>
 <body>
 {{if .Done}}<h1 id="done">{{.Done}}</h1>
 {{else if .AppName}}<h1>Pick an account</h1>
@@ -336,7 +336,7 @@ func (s *Server) renderDeviceAccounts(w http.ResponseWriter, code, errText strin
 }
 
 var adminApprovalDeviceTemplate = template.Must(template.New("approvaldevice").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Need admin approval</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Need admin approval</title>{{/* shared sandbox page style */}}<style>body{font-family:"Segoe UI",system-ui,sans-serif;background:#f2f2f2;color:#1b1b1b;margin:0;padding:40px 16px}body>*{max-width:560px;margin-left:auto;margin-right:auto}h1{font-size:24px;font-weight:600}h2{font-size:17px}fieldset{border:1px solid #ccc;background:#fff;padding:12px 16px}label{display:block;line-height:1.4;margin:8px 0}button,input[type=submit]{background:#0067b8;color:#fff;border:0;padding:8px 24px;margin:12px 8px 0 0;font-size:15px;cursor:pointer}button[value=cancel],button[value=decline]{background:#ccc;color:#1b1b1b}.error{color:#a80000}</style></head>
 <body>
 <p id="user">{{.UPN}}</p>
 <h1>Need admin approval</h1>
