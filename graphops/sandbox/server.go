@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -243,6 +244,9 @@ func (s *Server) middleware(host Host, next http.Handler) http.Handler {
 				Status: st, Duration: time.Since(start)})
 		}()
 		if f := s.faults.take(host, r); f != nil {
+			// Read the request to its end before answering, as a front door does:
+			// the client's body writer has finished before the 429/503 reaches it.
+			_, _ = io.Copy(io.Discard, r.Body)
 			f.apply(rec, r)
 			return
 		}
