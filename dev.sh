@@ -3,12 +3,14 @@
 #   ./dev.sh test      install what is missing, then run every test (this is what CI runs)
 #   ./dev.sh sandbox   install what is missing, then serve the simulated tenant
 #   ./dev.sh deps      only install what is missing
+#   ./dev.sh keyring   only the keychain tests against a throwaway GNOME Keyring (part of test)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # System packages the build and the tests need: cgo (gcc), Fyne's OpenGL and X11
-# headers, and Xvfb for the window tests.
-PACKAGES=(gcc libgl1-mesa-dev xorg-dev)
+# headers, and Xvfb for the window tests; GNOME Keyring and D-Bus (dbus-run-session)
+# for the keychain tests of wizard/store.
+PACKAGES=(gcc libgl1-mesa-dev xorg-dev gnome-keyring dbus)
 
 deps() {
 	local missing=()
@@ -31,6 +33,34 @@ deps() {
 	go mod download
 }
 
+# keyring_tests runs wizard/store's real-keychain tests against a GNOME Keyring of
+# their own: a throwaway D-Bus session bus (dbus-run-session) and a login keyring
+# created and unlocked with a random password, in temporary HOME and XDG_RUNTIME_DIR,
+# so the tests never touch the user's own keyring. A failure fails the script.
+keyring_tests() {
+	local tmp
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2064 # expand now: $tmp is local
+	trap "rm -rf '$tmp'" EXIT
+	mkdir -m 700 "$tmp/home" "$tmp/runtime"
+	# HOME moves, so keep Go's module cache, build cache and settings where they are.
+	local v
+	for v in GOPATH GOMODCACHE GOCACHE GOENV; do
+		export "$v=$(go env "$v")"
+	done
+	echo "== keychain tests (wizard/store) against a throwaway GNOME Keyring"
+	env -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u XDG_CACHE_HOME -u GNOME_KEYRING_CONTROL -u DBUS_SESSION_BUS_ADDRESS \
+		HOME="$tmp/home" XDG_RUNTIME_DIR="$tmp/runtime" KEYRING_LOG="$tmp/test.log" \
+		M365WIZARD_REAL_KEYRING=1 M365WIZARD_REAL_KEYRING_PASSWORD="$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" \
+		dbus-run-session -- bash -euo pipefail -c '
+			printf %s "$M365WIZARD_REAL_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+			go test -race -count=1 -v -run Real ./wizard/store/ 2>&1 | tee "$KEYRING_LOG"
+			# A run in which the tests skipped or were filtered away proves nothing.
+			for t in TestRealRoundTrip TestRealCertificate TestRealLockedKeychain; do
+				grep -q -- "--- PASS: $t " "$KEYRING_LOG" || { echo "keychain test $t did not pass" >&2; exit 1; }
+			done'
+}
+
 case "${1:-}" in
 deps)
 	deps
@@ -39,6 +69,11 @@ test)
 	deps
 	# Race detector on everything; the sandbox and Graph tests drive the real MSAL Go and msgraph-sdk-go.
 	go test -race -count=1 ./...
+	keyring_tests
+	;;
+keyring)
+	deps
+	keyring_tests
 	;;
 sandbox)
 	deps
@@ -46,7 +81,7 @@ sandbox)
 	go run ./cmd/m365wizard sandbox "$@"
 	;;
 *)
-	sed -n '2,6p' "$0" >&2
+	sed -n '2,7p' "$0" >&2
 	exit 2
 	;;
 esac
