@@ -329,6 +329,13 @@ func (e *Engine) firstFrom(i int) int {
 	return i
 }
 
+// forbid tells the activity log (when it can redact) the secrets this flow handles.
+func (e *Engine) forbid(values ...string) {
+	if f, ok := e.deps.Log.(interface{ Forbid(...string) }); ok {
+		f.Forbid(values...)
+	}
+}
+
 // record writes one activity log entry (never a secret: only ids and outcomes).
 func (e *Engine) record(op, object string, err error) {
 	if e.deps.Log == nil {

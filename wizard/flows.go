@@ -2,11 +2,13 @@ package wizard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"m365wizard/graphops"
+	"m365wizard/wizard/validate"
 )
 
 // The flows, each an ordered list of steps (issue: New setup mirrors the
@@ -69,7 +71,7 @@ func checkSignIn(e *Engine) []FieldError {
 		fe = append(fe, fieldError("cloud", err))
 	}
 	if st.Tenant != "" {
-		if err := graphops.ValidateTenant(st.Tenant); err != nil {
+		if err := validate.Tenant(st.Tenant); err != nil {
 			fe = append(fe, fieldError("tenant", err))
 		}
 	}
@@ -132,7 +134,7 @@ func checkRegister(e *Engine) []FieldError {
 	if e.state.AppName == "" {
 		e.state.AppName = p.DefaultAppName()
 	}
-	if err := graphops.ValidateAppName(e.state.AppName); err != nil {
+	if err := validate.AppName(e.state.AppName); err != nil {
 		return []FieldError{fieldError("app-name", err)}
 	}
 	return nil
@@ -253,6 +255,7 @@ func doNewSecret(ctx context.Context, e *Engine) error {
 	if err != nil {
 		return err
 	}
+	e.forbid(sec.Value)
 	e.state.NewSecret = sec
 	return nil
 }
@@ -260,8 +263,8 @@ func doNewSecret(ctx context.Context, e *Engine) error {
 func checkMailbox(e *Engine) []FieldError {
 	var fe []FieldError
 	for _, m := range e.state.Mailboxes {
-		if !strings.Contains(m, "@") || strings.ContainsAny(m, " \t<>") {
-			fe = append(fe, FieldError{"mailbox", fmt.Sprintf("%q is not a mailbox address such as helpdesk@contoso.com.", m)})
+		if err := validate.Mailbox(m); err != nil {
+			fe = append(fe, fieldError("mailbox", err))
 		}
 	}
 	if s := e.state.Scoping; s != "" && s != "none" && s != "access-policy" && s != "rbac" {
@@ -294,6 +297,9 @@ func (e *Engine) credentialForTest() (tenant, clientID string, cred graphops.App
 func doTest(ctx context.Context, e *Engine) error {
 	st := e.state
 	tenant, clientID, cred, fresh := e.credentialForTest()
+	if cred.Secret != "" {
+		e.forbid(cred.Secret)
+	}
 	if cred.Secret == "" && len(cred.CertPEM) == 0 {
 		return &graphops.Error{Kind: graphops.KindInput, Message: "There is no secret to test.", NextStep: "Create a new client secret."}
 	}
@@ -406,7 +412,7 @@ func checkManualSecret(e *Engine) []FieldError {
 	if e.state.SecretInput == "" {
 		return nil
 	}
-	if err := graphops.ValidateSecretValue(e.state.SecretInput); err != nil {
+	if err := validate.Secret(e.state.SecretInput); err != nil {
 		return []FieldError{fieldError("secret", err)}
 	}
 	return nil
@@ -438,13 +444,13 @@ func doRemoveOld(ctx context.Context, e *Engine) error {
 func checkDetails(e *Engine) []FieldError {
 	st := e.state
 	var fe []FieldError
-	if err := graphops.ValidateClientID(st.ClientID); err != nil {
+	if err := validate.ClientID(st.ClientID); err != nil {
 		fe = append(fe, fieldError("client-id", err))
 	}
-	if err := graphops.ValidateTenant(st.Tenant); err != nil {
+	if err := validate.Tenant(st.Tenant); err != nil {
 		fe = append(fe, fieldError("tenant", err))
 	}
-	if err := graphops.ValidateSecretValue(st.SecretInput); err != nil {
+	if err := validate.Secret(st.SecretInput); err != nil {
 		fe = append(fe, fieldError("secret", err))
 	}
 	return fe
@@ -455,6 +461,14 @@ func doDetails(context.Context, *Engine) error { return nil }
 // --- helpers -------------------------------------------------------------------
 
 func fieldError(field string, err error) FieldError {
+	var ve *validate.Error
+	if errors.As(err, &ve) {
+		msg := ve.Message
+		if ve.NextStep != "" {
+			msg += " " + ve.NextStep
+		}
+		return FieldError{Field: ve.Field, Message: msg}
+	}
 	if ge, ok := graphops.AsError(err); ok {
 		msg := ge.Message
 		if ge.NextStep != "" {

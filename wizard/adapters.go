@@ -1,0 +1,144 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"m365wizard/graphops"
+	"m365wizard/wizard/profile"
+	"m365wizard/wizard/state"
+	"m365wizard/wizard/store"
+)
+
+// Adapters from the engine's small interfaces to the real packages: profiles
+// (wizard/profile), the OS keychain (wizard/store), saved progress and the
+// activity log (wizard/state). Both front ends build their Deps from these.
+
+// profileAdapter is a *profile.Profile as the engine uses it.
+type profileAdapter struct{ p *profile.Profile }
+
+func (a profileAdapter) Key() string                        { return a.p.Key }
+func (a profileAdapter) DefaultAppName() string             { return a.p.App.DefaultName }
+func (a profileAdapter) DefaultFeatures() []string          { return a.p.DefaultFeatures() }
+func (a profileAdapter) MailboxScoping() bool               { return a.p.MailboxScoping.Enabled }
+func (a profileAdapter) Probes(f []string) []graphops.Probe { return a.p.Probes(f) }
+func (a profileAdapter) AppSpec(name string, f []string) graphops.AppSpec {
+	return a.p.AppSpec(name, f)
+}
+
+// BuiltinProfiles loads the profiles shipped in assets/profiles.
+func BuiltinProfiles(key string) (Profile, error) {
+	p, err := profile.Load(key)
+	if err != nil {
+		return nil, err
+	}
+	return profileAdapter{p}, nil
+}
+
+// ProfileOf adapts a profile loaded by the front end (e.g. a user's own file).
+func ProfileOf(p *profile.Profile) Profile { return profileAdapter{p} }
+
+// Keychain is the OS keychain as a CredentialStore. Certificates keep only
+// their private key in the keychain; the public certificate is a file in the
+// config dir (Windows Credential Manager holds 2,560 bytes per entry).
+type Keychain struct {
+	Store     *store.Store
+	ConfigDir string
+}
+
+var _ CredentialStore = Keychain{}
+
+func (k Keychain) Save(ctx context.Context, c StoredCredential) error {
+	sc := store.Credential{TenantID: c.TenantID, ClientID: c.ClientID, Type: c.Type, Secret: c.Secret, KeyID: c.KeyID, Expires: c.Expires}
+	if c.Type == store.TypeCertificate {
+		sc.PrivateKeyPEM = c.CertPEM
+		if err := state.SaveCertificate(k.ConfigDir, c.TenantID, c.ClientID, c.CertPEM); err != nil {
+			return err
+		}
+	}
+	return k.Store.Save(ctx, sc)
+}
+
+func (k Keychain) Load(ctx context.Context, tenantID, clientID string) (StoredCredential, error) {
+	sc, err := k.Store.Load(ctx, tenantID, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return StoredCredential{}, ErrNotStored
+	}
+	if err != nil {
+		return StoredCredential{}, err
+	}
+	c := StoredCredential{TenantID: sc.TenantID, ClientID: sc.ClientID, Type: sc.Type, Secret: sc.Secret, KeyID: sc.KeyID, Expires: sc.Expires}
+	if sc.Type == store.TypeCertificate {
+		cert, err := state.LoadCertificate(k.ConfigDir, tenantID, clientID)
+		if err != nil {
+			return StoredCredential{}, err
+		}
+		c.CertPEM = append(append([]byte{}, cert...), sc.PrivateKeyPEM...)
+	}
+	return c, nil
+}
+
+func (k Keychain) Delete(ctx context.Context, tenantID, clientID string) error {
+	err := k.Store.Delete(ctx, tenantID, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	if cerr := state.DeleteCertificate(k.ConfigDir, tenantID, clientID); cerr != nil && !errors.Is(cerr, state.ErrNoCertificate) && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ProgressFile keeps Progress in the config dir (wizard/state).
+type ProgressFile struct{ Dir string }
+
+var _ ProgressStore = ProgressFile{}
+
+func (f ProgressFile) Save(p Progress) error {
+	sp := state.Progress{Flow: string(p.Flow), Step: string(p.Step), Cloud: p.Cloud, TenantID: p.TenantID, TenantName: p.TenantName,
+		Profile: p.Profile, AppDisplayName: p.AppName, UniqueName: p.UniqueName, AppObjectID: p.AppObjectID, ClientID: p.ClientID,
+		ServicePrincipalID: p.ServicePrincipalID, Features: p.Features, Mailboxes: p.Mailboxes, Scoping: p.Scoping,
+		Credential: state.CredentialInfo{Type: p.CredentialType, KeyID: p.KeyID, Hint: p.Hint, Expires: p.Expires},
+		Completed:  p.Completed, Aborted: p.Aborted}
+	for _, d := range p.Done {
+		sp.Done = append(sp.Done, string(d))
+	}
+	return state.Save(f.Dir, sp)
+}
+
+func (f ProgressFile) Load() (Progress, bool, error) {
+	sp, err := state.Load(f.Dir)
+	if errors.Is(err, state.ErrNoProgress) {
+		return Progress{}, false, nil
+	}
+	if err != nil {
+		return Progress{}, false, err
+	}
+	p := Progress{Flow: FlowKind(sp.Flow), Step: StepID(sp.Step), Cloud: sp.Cloud, TenantID: sp.TenantID, TenantName: sp.TenantName,
+		Profile: sp.Profile, AppName: sp.AppDisplayName, UniqueName: sp.UniqueName, AppObjectID: sp.AppObjectID, ClientID: sp.ClientID,
+		ServicePrincipalID: sp.ServicePrincipalID, Features: sp.Features, Mailboxes: sp.Mailboxes, Scoping: sp.Scoping,
+		CredentialType: sp.Credential.Type, KeyID: sp.Credential.KeyID, Hint: sp.Credential.Hint, Expires: sp.Credential.Expires,
+		Completed: sp.Completed, Aborted: sp.Aborted, Updated: sp.Updated}
+	for _, d := range sp.Done {
+		p.Done = append(p.Done, StepID(d))
+	}
+	return p, true, nil
+}
+
+func (f ProgressFile) Clear() error { return state.Clear(f.Dir) }
+
+// LogFile is the activity log in the config dir. Secrets the engine handles
+// are registered with it as forbidden values, on top of its pattern guards.
+type LogFile struct{ Log *state.Log }
+
+func (l LogFile) Record(a Activity) {
+	out := state.OK
+	if !strings.EqualFold(a.Outcome, "ok") {
+		out = state.Failed
+	}
+	_ = l.Log.Append(state.Entry{Time: a.Time, Operation: a.Operation, Object: a.Object, Outcome: out, RequestID: a.RequestID, Message: a.Message})
+}
+
+// Forbid registers secret values the log must never contain, however escaped.
+func (l LogFile) Forbid(values ...string) { l.Log.Forbid(values...) }
