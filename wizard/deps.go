@@ -212,6 +212,7 @@ func (e *Engine) Resume(p Progress) error {
 	st := e.state
 	st.Cloud, st.Tenant, st.Profile, st.Features = p.Cloud, p.TenantID, p.Profile, p.Features
 	st.AppName, st.Mailboxes, st.Scoping = p.AppName, p.Mailboxes, p.Scoping
+	st.ClientID = p.ClientID
 	if p.ClientID != "" && p.AppObjectID != "" {
 		st.App = &graphops.App{ObjectID: p.AppObjectID, AppID: p.ClientID, DisplayName: p.AppName,
 			UniqueName: p.UniqueName, ServicePrincipalID: p.ServicePrincipalID}
@@ -219,14 +220,25 @@ func (e *Engine) Resume(p Progress) error {
 	for _, id := range p.Done {
 		e.done[id] = true
 	}
-	if p.KeyID != "" && !p.Completed {
-		// The secret's value died with the process: make a new one, remove this one later.
+	saved := e.done[StepSave]
+	switch {
+	case p.KeyID != "" && !saved && !p.Completed:
+		// The secret's value died with the process (only the keychain may hold
+		// it, and it never got there): make a new one, remove this one later.
 		st.OldKeyIDs = append(st.OldKeyIDs, p.KeyID)
-		delete(e.done, StepCredential)
-		delete(e.done, StepTest)
+		for _, id := range []StepID{StepCredential, StepNewSecret, StepTest, StepSave, StepRemoveOld} {
+			delete(e.done, id)
+		}
+	case p.KeyID != "" && saved:
+		// The keychain has the new secret: keep it, and know its keyId so the
+		// old-secret removal leaves it alone.
+		st.NewSecret = &graphops.NewSecret{Credential: graphops.Credential{Type: p.CredentialType, KeyID: p.KeyID, Hint: p.Hint, End: p.Expires}}
 	}
-	// Sign-in never survives a restart: start from it, then skip what is done.
-	delete(e.done, StepSignIn)
+	// Sign-in never survives a restart, and the reads whose results are not
+	// saved (stored settings, the app's current secrets) are done again.
+	for _, id := range []StepID{StepSignIn, StepStored, StepFindApp} {
+		delete(e.done, id)
+	}
 	e.idx = e.firstFrom(0)
 	e.resuming = true
 	return nil

@@ -401,9 +401,10 @@ func doFindApp(ctx context.Context, e *Engine) error {
 		return err
 	}
 	e.state.App = app
-	e.state.OldKeyIDs = nil
 	for _, p := range app.Passwords {
-		e.state.OldKeyIDs = append(e.state.OldKeyIDs, p.KeyID)
+		if !contains(e.state.OldKeyIDs, p.KeyID) {
+			e.state.OldKeyIDs = append(e.state.OldKeyIDs, p.KeyID)
+		}
 	}
 	return nil
 }
