@@ -133,7 +133,7 @@ func childSetup() int {
 	if err != nil {
 		return 3
 	}
-	browser := httpClientFor(graphops.Cloud{Custom: true}, graphops.TrustConfig{ExtraCAs: pool})
+	browser := graphops.NewHTTPClient(graphops.Cloud{Custom: true}, graphops.TrustConfig{ExtraCAs: pool})
 	d := LiveDeps(LiveOptions{Trust: graphops.TrustConfig{ExtraCAs: pool},
 		OpenURL: func(u string) error { return sandbox.SignInAs(context.Background(), browser, u, "admin@contoso.com") }})
 	d.Profile = func(string) (Profile, error) { return testProfile{}, nil }

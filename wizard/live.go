@@ -3,7 +3,6 @@ package wizard
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 
 	"m365wizard/graphops"
@@ -52,7 +51,3 @@ func LiveDeps(o LiveOptions) Deps {
 	}
 }
 
-// httpClientFor is used by tests that need the same client the engine uses.
-func httpClientFor(c graphops.Cloud, t graphops.TrustConfig) *http.Client {
-	return graphops.NewHTTPClient(c, t)
-}
