@@ -50,4 +50,3 @@ func LiveDeps(o LiveOptions) Deps {
 		},
 	}
 }
-
