@@ -153,6 +153,21 @@ func (q *Req) entraAppByKey(now time.Time) *Application {
 }
 
 // POST /applications (GRAPH-FACTS §1.1).
+// entraAppToChange resolves the app in the path for a write: it must exist (and
+// have replicated) and the caller must be allowed to change it (owner, or an
+// admin role that manages apps). It answers the error itself and returns nil.
+func (q *Req) entraAppToChange(now time.Time) *Application {
+	a := q.entraAppByKey(now)
+	if a == nil {
+		return nil
+	}
+	if !q.entraMayManage(a.Owners) {
+		q.Denied()
+		return nil
+	}
+	return a
+}
+
 func (s *Server) entraCreateApp(q *Req) {
 	body, ok := q.Body("microsoft.graph.application", entraAppProps...)
 	if !ok {
@@ -564,12 +579,8 @@ func (s *Server) entraPatchApp(q *Req) {
 		q.entraEntity(http.StatusCreated, "applications", q.entraRenderApp(a, false))
 		return
 	}
-	a := q.entraAppByKey(now)
+	a := q.entraAppToChange(now)
 	if a == nil {
-		return
-	}
-	if !q.entraMayManage(a.Owners) {
-		q.Denied()
 		return
 	}
 	body, ok := q.Body("microsoft.graph.application", entraAppProps...)
@@ -593,12 +604,8 @@ func (s *Server) entraPatchApp(q *Req) {
 // with it (the enterprise app of an app registration), with its assignments
 // and grants.
 func (s *Server) entraDeleteApp(q *Req) {
-	a := q.entraAppByKey(time.Now())
+	a := q.entraAppToChange(time.Now())
 	if a == nil {
-		return
-	}
-	if !q.entraMayManage(a.Owners) {
-		q.Denied()
 		return
 	}
 	delete(q.T.Apps, a.ID)
@@ -676,12 +683,8 @@ func entraLifetimeCap(t *Tenant, a *Application) (time.Duration, bool) {
 // POST /applications/{id}/addPassword (GRAPH-FACTS §4.1).
 func (s *Server) entraAddPassword(q *Req) {
 	now := time.Now()
-	a := q.entraAppByKey(now)
+	a := q.entraAppToChange(now)
 	if a == nil {
-		return
-	}
-	if !q.entraMayManage(a.Owners) {
-		q.Denied()
 		return
 	}
 	body, ok := q.Body("microsoft.graph.addPassword", "passwordCredential")
@@ -756,12 +759,8 @@ func (s *Server) entraAddPassword(q *Req) {
 // (seen by hashicorp/vault-plugin-secrets-azure and others; the code is not
 // documented, Request_BadRequest is assumed).
 func (s *Server) entraRemovePassword(q *Req) {
-	a := q.entraAppByKey(time.Now())
+	a := q.entraAppToChange(time.Now())
 	if a == nil {
-		return
-	}
-	if !q.entraMayManage(a.Owners) {
-		q.Denied()
 		return
 	}
 	body, ok := q.Body("microsoft.graph.removePassword", "keyId")
