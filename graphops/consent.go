@@ -3,6 +3,7 @@ package graphops
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -131,13 +132,13 @@ func (s *Session) GrantAdminConsent(ctx context.Context, app *App, plan *Plan, w
 			case st == 201 || st == 204:
 				delete(pending, id)
 				if strings.HasPrefix(key, "revoke:") {
-					toRevoke = remove(toRevoke, id)
+					toRevoke = slices.DeleteFunc(toRevoke, func(x string) bool { return x == id })
 					if p, ok := plan.Graph.RoleByID(id); ok {
 						report.Revoked = append(report.Revoked, p.Value)
 					}
 				}
 			case strings.HasPrefix(key, "revoke:") && st == 404:
-				toRevoke = remove(toRevoke, id) // already gone
+				toRevoke = slices.DeleteFunc(toRevoke, func(x string) bool { return x == id }) // already gone
 			default:
 				_, ferr := batchParse[models.AppRoleAssignmentable](res, key, models.CreateAppRoleAssignmentFromDiscriminatorValue)
 				if _, msg, _ := graphCode(ferr); st == 400 && strings.Contains(msg, "already exists") {
@@ -215,15 +216,5 @@ func sortedIDs(m map[string]Permission) []string {
 		out = append(out, k)
 	}
 	sort.Slice(out, func(i, j int) bool { return m[out[i]].Value < m[out[j]].Value })
-	return out
-}
-
-func remove(list []string, v string) []string {
-	out := list[:0]
-	for _, x := range list {
-		if x != v {
-			out = append(out, x)
-		}
-	}
 	return out
 }

@@ -167,8 +167,8 @@ func fromSTS(err error, tenant, clientID string) error {
 		default:
 			e.Kind, e.Message = KindSignIn, "Sign-in failed."
 			if desc != "" {
-				e.Message = "Sign-in failed: " + strings.TrimSpace(aadstsRe.ReplaceAllString(desc, "")+"")
-				e.Message = strings.Replace(e.Message, ": : ", ": ", 1)
+				// Microsoft's own sentence without its "AADSTSnnnn: " prefix (the code is in e.Code).
+				e.Message = "Sign-in failed: " + strings.TrimSpace(strings.TrimPrefix(desc, e.Code+":"))
 			}
 			e.NextStep = "Try again; if it keeps failing, send the activity log to support."
 		}

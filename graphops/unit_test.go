@@ -116,3 +116,15 @@ func TestSTSErrorsBecomeNextSteps(t *testing.T) {
 		}
 	}
 }
+
+// An AADSTS code the wizard has no special wording for keeps Microsoft's own
+// sentence, once, with the code in Code rather than repeated in the message.
+func TestUnmappedSTSErrorKeepsMicrosoftsSentence(t *testing.T) {
+	err := errors.New(`http call(x)(POST) error: reply status code was 400:
+{"error":"invalid_grant","error_description":"AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.\r\nTrace ID: t\r\nCorrelation ID: c\r\nTimestamp: 2026-01-01 00:00:00Z","error_codes":[50076]}`)
+	e, ok := AsError(fromSTS(err, "contoso.com", "app"))
+	if !ok || e.Code != "AADSTS50076" || e.Kind != KindSignIn ||
+		e.Message != "Sign-in failed: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource." {
+		t.Fatalf("%+v", e)
+	}
+}

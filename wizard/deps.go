@@ -239,6 +239,10 @@ func (e *Engine) Resume(p Progress) error {
 	for _, id := range []StepID{StepSignIn, StepStored, StepFindApp} {
 		delete(e.done, id)
 	}
+	if st.Profile == "" {
+		st.Profile = e.profileKey()
+	}
+	e.applyDefaults()
 	e.idx = e.firstFrom(0)
 	e.resuming = true
 	return nil

@@ -131,6 +131,10 @@ func New(kind FlowKind, deps Deps, st *State) (*Engine, error) {
 	}
 	st.Flow = kind
 	e := &Engine{deps: deps, kind: kind, steps: steps, done: map[StepID]bool{}, state: st}
+	if st.Profile == "" {
+		st.Profile = e.profileKey()
+	}
+	e.applyDefaults()
 	e.idx = e.firstFrom(0)
 	if e.idx >= len(e.steps) {
 		e.status = Completed
@@ -216,6 +220,7 @@ func (e *Engine) Next(ctx context.Context) error {
 		e.mu.Unlock()
 		return ErrBusy
 	}
+	e.applyDefaults() // the front end may have cleared a choice since the last step
 	if fe := e.checkLocked(); len(fe) > 0 {
 		e.mu.Unlock()
 		return &ValidationError{Fields: fe}

@@ -364,3 +364,22 @@ func TestBackReturnsToThePreviousStep(t *testing.T) {
 		t.Fatal("going back made a second app")
 	}
 }
+
+// Check only reads: a choice the front end cleared is reported, not silently
+// refilled; Next fills the profile's default before it checks.
+func TestCheckHasNoSideEffects(t *testing.T) {
+	w := newWorld()
+	e := mustNew(t, FlowNewSetup, w, nil)
+	if e.State().AppName != "HelpMaster" || e.State().Profile != "helpmaster" {
+		t.Fatalf("defaults at start: %+v", e.State())
+	}
+	e.Next(context.Background()) // sign-in
+	e.State().AppName = ""
+	fe := e.Check()
+	if len(fe) != 1 || fe[0].Field != "app-name" || e.State().AppName != "" {
+		t.Fatalf("Check: %+v, app name now %q", fe, e.State().AppName)
+	}
+	if err := e.Next(context.Background()); err != nil || e.State().AppName != "HelpMaster" {
+		t.Fatalf("Next: %v, app name %q", err, e.State().AppName)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,22 +118,39 @@ func doSignIn(ctx context.Context, e *Engine) error {
 
 // --- new setup ------------------------------------------------------------------
 
-func (e *Engine) profile() (Profile, error) {
-	key := e.state.Profile
-	if key == "" {
-		key = "helpmaster"
-		e.state.Profile = key
+// profileKey is the chosen profile, HelpMaster when none was chosen.
+func (e *Engine) profileKey() string {
+	if e.state.Profile == "" {
+		return "helpmaster"
 	}
-	return e.deps.Profile(key)
+	return e.state.Profile
+}
+
+func (e *Engine) profile() (Profile, error) { return e.deps.Profile(e.profileKey()) }
+
+// applyDefaults fills the choices the admin left empty from the profile (app
+// name, features) and the usual secret lifetime. The engine calls it when a
+// flow starts and before each step runs, so the checks themselves only read.
+func (e *Engine) applyDefaults() {
+	st := e.state
+	if st.SecretLifetime == 0 {
+		st.SecretLifetime = 365 * 24 * time.Hour
+	}
+	p, err := e.profile()
+	if err != nil {
+		return // the step that needs the profile reports it
+	}
+	if st.AppName == "" && e.kind == FlowNewSetup {
+		st.AppName = p.DefaultAppName()
+	}
+	if len(st.Features) == 0 {
+		st.Features = p.DefaultFeatures()
+	}
 }
 
 func checkRegister(e *Engine) []FieldError {
-	p, err := e.profile()
-	if err != nil {
+	if _, err := e.deps.Profile(e.profileKey()); err != nil {
 		return []FieldError{fieldError("profile", err)}
-	}
-	if e.state.AppName == "" {
-		e.state.AppName = p.DefaultAppName()
 	}
 	if err := validate.AppName(e.state.AppName); err != nil {
 		return []FieldError{fieldError("app-name", err)}
@@ -144,9 +162,6 @@ func (e *Engine) spec() (graphops.AppSpec, error) {
 	p, err := e.profile()
 	if err != nil {
 		return graphops.AppSpec{}, err
-	}
-	if len(e.state.Features) == 0 {
-		e.state.Features = p.DefaultFeatures()
 	}
 	return p.AppSpec(e.state.AppName, e.state.Features), nil
 }
@@ -178,13 +193,6 @@ func doRegister(ctx context.Context, e *Engine) error {
 }
 
 func checkPermissions(e *Engine) []FieldError {
-	if len(e.state.Features) == 0 {
-		p, err := e.profile()
-		if err != nil {
-			return []FieldError{fieldError("profile", err)}
-		}
-		e.state.Features = p.DefaultFeatures()
-	}
 	if len(e.state.Features) == 0 {
 		return []FieldError{{"features", "Choose at least one feature."}}
 	}
@@ -228,9 +236,6 @@ func doConsent(ctx context.Context, e *Engine) error {
 }
 
 func checkCredential(e *Engine) []FieldError {
-	if e.state.SecretLifetime == 0 {
-		e.state.SecretLifetime = 365 * 24 * time.Hour
-	}
 	policy := graphops.SecretPolicy{}
 	if e.state.Plan != nil {
 		policy = e.state.Plan.Policy
@@ -311,10 +316,10 @@ func doTest(ctx context.Context, e *Engine) error {
 	if err != nil {
 		return err
 	}
-	if len(st.Features) == 0 {
-		st.Features = p.DefaultFeatures()
+	spec, err := e.spec()
+	if err != nil {
+		return err
 	}
-	spec := p.AppSpec(p.DefaultAppName(), st.Features)
 	o := graphops.TestOptions{Cloud: cloud, TenantID: tenant, ClientID: clientID, Credential: cred,
 		Expect: spec.AppRoles, Probes: p.Probes(st.Features), SendTo: st.SendTestTo,
 		Fresh: fresh || st.Consent != nil, Patience: e.deps.TestPatience}
@@ -402,7 +407,7 @@ func doFindApp(ctx context.Context, e *Engine) error {
 	}
 	e.state.App = app
 	for _, p := range app.Passwords {
-		if !contains(e.state.OldKeyIDs, p.KeyID) {
+		if !slices.Contains(e.state.OldKeyIDs, p.KeyID) {
 			e.state.OldKeyIDs = append(e.state.OldKeyIDs, p.KeyID)
 		}
 	}
@@ -427,7 +432,7 @@ func doRemoveOld(ctx context.Context, e *Engine) error {
 		return nil
 	}
 	for _, id := range st.OldKeyIDs {
-		if id == st.NewSecret.KeyID || contains(st.RemovedIDs, id) {
+		if id == st.NewSecret.KeyID || slices.Contains(st.RemovedIDs, id) {
 			continue
 		}
 		err := e.session.RemoveSecret(ctx, st.App.ObjectID, id)
@@ -481,13 +486,4 @@ func fieldError(field string, err error) FieldError {
 		return FieldError{Field: field, Message: msg}
 	}
 	return FieldError{Field: field, Message: err.Error()}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
