@@ -57,8 +57,20 @@ func (k Keychain) Save(ctx context.Context, c StoredCredential) error {
 			return err
 		}
 	}
-	return k.Store.Save(ctx, sc)
+	if err := k.Store.Save(ctx, sc); err != nil {
+		return err
+	}
+	// The keychain cannot be listed portably: the list of what it holds is a
+	// file of non-secret facts next to the progress.
+	return state.SaveConnection(k.ConfigDir, state.Connection{Cloud: c.Cloud, TenantID: c.TenantID, TenantName: c.TenantName,
+		Profile: c.Profile, AppDisplayName: c.AppName, ClientID: c.ClientID, AppObjectID: c.AppObjectID,
+		ServicePrincipalID: c.ServicePrincipalID, Features: c.Features, Mailboxes: c.Mailboxes, Scoping: c.Scoping,
+		Credential: state.CredentialInfo{Type: c.Type, KeyID: c.KeyID, Hint: c.Hint, Expires: c.Expires, Thumbprint: c.Thumbprint}})
 }
+
+// List is what the keychain holds, most recently saved first (from the list
+// Save keeps; the values stay in the keychain).
+func (k Keychain) List() ([]state.Connection, error) { return state.Connections(k.ConfigDir) }
 
 func (k Keychain) Load(ctx context.Context, tenantID, clientID string) (StoredCredential, error) {
 	sc, err := k.Store.Load(ctx, tenantID, clientID)
@@ -76,6 +88,15 @@ func (k Keychain) Load(ctx context.Context, tenantID, clientID string) (StoredCr
 		}
 		c.CertPEM = append(append([]byte{}, cert...), sc.PrivateKeyPEM...)
 	}
+	// What the list says of the app (a damaged list only loses the names).
+	list, _ := k.List()
+	for _, s := range list {
+		if strings.EqualFold(s.TenantID, tenantID) && strings.EqualFold(s.ClientID, clientID) {
+			c.Hint, c.Thumbprint, c.Cloud, c.TenantName = s.Credential.Hint, s.Credential.Thumbprint, s.Cloud, s.TenantName
+			c.Profile, c.AppName, c.AppObjectID, c.ServicePrincipalID = s.Profile, s.AppDisplayName, s.AppObjectID, s.ServicePrincipalID
+			c.Features, c.Mailboxes, c.Scoping = s.Features, s.Mailboxes, s.Scoping
+		}
+	}
 	return c, nil
 }
 
@@ -86,6 +107,9 @@ func (k Keychain) Delete(ctx context.Context, tenantID, clientID string) error {
 	}
 	if cerr := state.DeleteCertificate(k.ConfigDir, tenantID, clientID); cerr != nil && !errors.Is(cerr, state.ErrNoCertificate) && err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = state.DeleteConnection(k.ConfigDir, tenantID, clientID)
 	}
 	return err
 }

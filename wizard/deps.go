@@ -50,6 +50,15 @@ type StoredCredential struct {
 	CertPEM            []byte
 	KeyID              string
 	Expires            time.Time
+
+	// What the app is, for the list of stored settings (never secret). A
+	// rotation may leave them empty: the stored values are kept.
+	Hint, Thumbprint                string
+	Cloud, TenantName               string
+	Profile, AppName                string
+	AppObjectID, ServicePrincipalID string
+	Features, Mailboxes             []string
+	Scoping                         string
 }
 
 // ErrNotStored is returned by a CredentialStore that has no entry.

@@ -136,6 +136,9 @@ func (e *Engine) applyDefaults() {
 	if st.SecretLifetime == 0 {
 		st.SecretLifetime = 365 * 24 * time.Hour
 	}
+	if st.Cloud == "" {
+		st.Cloud = "global"
+	}
 	p, err := e.profile()
 	if err != nil {
 		return // the step that needs the profile reports it
@@ -358,9 +361,18 @@ func doSave(ctx context.Context, e *Engine) error {
 		c.Type = "certificate"
 	}
 	if st.NewSecret != nil {
-		c.KeyID, c.Expires = st.NewSecret.KeyID, st.NewSecret.End
+		c.KeyID, c.Expires, c.Hint = st.NewSecret.KeyID, st.NewSecret.End, st.NewSecret.Hint
 	} else if st.Stored != nil && cred.Secret == st.Stored.Secret {
-		c.KeyID, c.Expires = st.Stored.KeyID, st.Stored.Expires
+		c.KeyID, c.Expires, c.Hint = st.Stored.KeyID, st.Stored.Expires, st.Stored.Hint
+	} else if cred.Secret != "" {
+		c.Hint = hintOf(cred.Secret)
+	}
+	c.Cloud, c.Profile, c.Features, c.Mailboxes, c.Scoping = st.Cloud, st.Profile, st.Features, st.Mailboxes, st.Scoping
+	if st.Admin != nil {
+		c.TenantName = st.Admin.TenantName
+	}
+	if st.App != nil {
+		c.AppName, c.AppObjectID, c.ServicePrincipalID = st.App.DisplayName, st.App.ObjectID, st.App.ServicePrincipalID
 	}
 	err := e.deps.Store.Save(ctx, c)
 	e.record("store credentials in the keychain", clientID, err)
@@ -369,6 +381,12 @@ func doSave(ctx context.Context, e *Engine) error {
 	}
 	st.Saved = true
 	return nil
+}
+
+// hintOf is what Entra ID shows of a secret: its first three characters.
+func hintOf(secret string) string {
+	r := []rune(secret)
+	return string(r[:min(3, len(r))])
 }
 
 // --- replace an expired secret ------------------------------------------------------

@@ -62,6 +62,17 @@ func endToEndThroughTheKeychain(t *testing.T, service string) {
 	}
 	t.Cleanup(func() { fresh.Delete(context.Background(), st.Admin.TenantID, st.App.AppID) })
 
+	// The list of stored settings names the app and its expiry, without the secret.
+	list, err := (Keychain{Store: fresh, ConfigDir: dir}).List()
+	if err != nil || len(list) != 1 {
+		t.Fatalf("stored list: %+v %v", list, err)
+	}
+	if c := list[0]; c.ClientID != st.App.AppID || c.AppDisplayName != st.App.DisplayName || c.Cloud != "global" ||
+		c.Credential.KeyID != st.NewSecret.KeyID || !c.Credential.Expires.Equal(st.NewSecret.End) || c.TenantName == "" ||
+		c.Credential.Hint != st.NewSecret.Value[:3] || c.Profile != "helpmaster" {
+		t.Fatalf("stored list entry: %+v", c)
+	}
+
 	d2 := realDeps(t, s, trust, fresh, dir)
 	p, found, err := d2.Progress.Load()
 	if err != nil || !found || !p.Completed || p.ClientID != st.App.AppID {
