@@ -16,6 +16,7 @@ type Session interface {
 	EnsureApp(ctx context.Context, spec graphops.AppSpec, plan *graphops.Plan) (*graphops.App, error)
 	GrantAdminConsent(ctx context.Context, app *graphops.App, plan *graphops.Plan, want []string, org string, revoke bool) (*graphops.ConsentReport, error)
 	AddSecret(ctx context.Context, app *graphops.App, description string, lifetime time.Duration, policy graphops.SecretPolicy) (*graphops.NewSecret, error)
+	AddCertificate(ctx context.Context, appObjectID string, certDER []byte) (graphops.Credential, error)
 	RemoveSecret(ctx context.Context, appObjectID, keyID string) error
 	FindApp(ctx context.Context, clientID string) (*graphops.App, error)
 	DeleteApp(ctx context.Context, objectID string) error
@@ -59,6 +60,14 @@ type StoredCredential struct {
 	AppObjectID, ServicePrincipalID string
 	Features, Mailboxes             []string
 	Scoping                         string
+}
+
+// NewCertificate is a self-signed certificate the wizard made and uploaded:
+// its public part is on the app, the PEM (certificate and private key) is in
+// memory only until the keychain has it.
+type NewCertificate struct {
+	graphops.Credential
+	PEM []byte
 }
 
 // ErrNotStored is returned by a CredentialStore that has no entry.
@@ -129,6 +138,7 @@ type State struct {
 	SecretLifetime    time.Duration
 	Mailboxes         []string // the mailbox Test Settings uses first
 	Scoping           string   // none, access-policy, rbac
+	CredentialType    string   // secret (default) or certificate: what New setup creates
 	SendTestTo        string   // Mail.Send probe address; empty = no test message
 	ClientID          string   // enter-existing and manual replace
 	SecretInput       string   // a secret typed by the admin (enter-existing, manual replace); never saved outside the keychain
@@ -140,6 +150,7 @@ type State struct {
 	App        *graphops.App
 	Consent    *graphops.ConsentReport
 	NewSecret  *graphops.NewSecret // shown once; in memory only until the keychain has it
+	NewCert    *NewCertificate     // the certificate alternative; its key goes only to the keychain
 	Test       *graphops.TestReport
 	Stored     *StoredCredential // what the keychain had (replace and test flows)
 	OldKeyIDs  []string          // secrets to remove after the new one tested green
@@ -201,6 +212,9 @@ func (e *Engine) saveProgressLocked() {
 	if st.NewSecret != nil {
 		p.CredentialType, p.KeyID, p.Hint, p.Expires = "secret", st.NewSecret.KeyID, st.NewSecret.Hint, st.NewSecret.End
 	}
+	if st.NewCert != nil {
+		p.CredentialType, p.KeyID, p.Expires = "certificate", st.NewCert.KeyID, st.NewCert.End
+	}
 	if err := e.deps.Progress.Save(p); err != nil {
 		e.record("save progress", "", err)
 	}
@@ -231,6 +245,14 @@ func (e *Engine) Resume(p Progress) error {
 	}
 	saved := e.done[StepSave]
 	switch {
+	case p.KeyID != "" && !saved && !p.Completed && p.CredentialType == "certificate":
+		// The private key died with the process: make a new certificate. The
+		// uploaded public key is useless without it but harmless.
+		for _, id := range []StepID{StepCredential, StepTest, StepSave} {
+			delete(e.done, id)
+		}
+	case p.KeyID != "" && saved && p.CredentialType == "certificate":
+		st.NewCert = &NewCertificate{Credential: graphops.Credential{Type: p.CredentialType, KeyID: p.KeyID, End: p.Expires}}
 	case p.KeyID != "" && !saved && !p.Completed:
 		// The secret's value died with the process (only the keychain may hold
 		// it, and it never got there): make a new one, remove this one later.

@@ -308,3 +308,8 @@ func (w *world) deps() Deps {
 		Store: w.store, Progress: w.progress, Log: w.log,
 	}
 }
+
+func (f *fakeSession) AddCertificate(_ context.Context, _ string, der []byte) (graphops.Credential, error) {
+	f.call("AddCertificate")
+	return graphops.Credential{Type: "certificate", KeyID: keyID(99), Thumbprint: graphops.Thumbprint(der), End: time.Now().AddDate(1, 0, 0)}, nil
+}

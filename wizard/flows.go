@@ -240,8 +240,14 @@ func doConsent(ctx context.Context, e *Engine) error {
 
 func checkCredential(e *Engine) []FieldError {
 	policy := graphops.SecretPolicy{}
-	if e.state.Plan != nil {
-		policy = e.state.Plan.Policy
+	switch e.state.CredentialType {
+	case "", "secret":
+		if e.state.Plan != nil {
+			policy = e.state.Plan.Policy // the tenant's cap applies to secrets
+		}
+	case "certificate":
+	default:
+		return []FieldError{{"credential", fmt.Sprintf("The credential is a secret or a certificate, not %q.", e.state.CredentialType)}}
 	}
 	if err := graphops.ValidateSecretLifetime(e.state.SecretLifetime, policy); err != nil {
 		return []FieldError{fieldError("secret-lifetime", err)}
@@ -254,6 +260,9 @@ func doNewSecret(ctx context.Context, e *Engine) error {
 	if err != nil {
 		return err
 	}
+	if e.state.CredentialType == "certificate" && e.kind == FlowNewSetup {
+		return doNewCertificate(ctx, e)
+	}
 	desc := e.state.SecretDescription
 	if desc == "" {
 		desc = "M365 Setup Wizard " + e.deps.now().Format("2006-01-02")
@@ -265,6 +274,24 @@ func doNewSecret(ctx context.Context, e *Engine) error {
 	}
 	e.forbid(sec.Value)
 	e.state.NewSecret = sec
+	return nil
+}
+
+// doNewCertificate makes a self-signed certificate valid for the chosen
+// lifetime and uploads its public part (keeping the app's other keys).
+func doNewCertificate(ctx context.Context, e *Engine) error {
+	st := e.state
+	der, bundle, err := graphops.GenerateCertificate("CN="+st.App.DisplayName, st.SecretLifetime)
+	if err != nil {
+		return err
+	}
+	cred, err := e.session.AddCertificate(ctx, st.App.ObjectID, der)
+	e.record("add certificate "+graphops.Thumbprint(der), st.App.AppID, err)
+	if err != nil {
+		return err
+	}
+	e.forbid(string(bundle))
+	st.NewCert = &NewCertificate{Credential: cred, PEM: bundle}
 	return nil
 }
 
@@ -292,6 +319,8 @@ func (e *Engine) credentialForTest() (tenant, clientID string, cred graphops.App
 		clientID = st.ClientID
 	}
 	switch {
+	case st.NewCert != nil:
+		return tenant, clientID, graphops.AppCredential{CertPEM: st.NewCert.PEM}, true
 	case st.NewSecret != nil:
 		return tenant, clientID, graphops.AppCredential{Secret: st.NewSecret.Value}, true
 	case st.SecretInput != "":
@@ -360,7 +389,9 @@ func doSave(ctx context.Context, e *Engine) error {
 	if len(cred.CertPEM) > 0 {
 		c.Type = "certificate"
 	}
-	if st.NewSecret != nil {
+	if st.NewCert != nil {
+		c.KeyID, c.Expires, c.Thumbprint = st.NewCert.KeyID, st.NewCert.End, st.NewCert.Thumbprint
+	} else if st.NewSecret != nil {
 		c.KeyID, c.Expires, c.Hint = st.NewSecret.KeyID, st.NewSecret.End, st.NewSecret.Hint
 	} else if st.Stored != nil && cred.Secret == st.Stored.Secret {
 		c.KeyID, c.Expires, c.Hint = st.Stored.KeyID, st.Stored.Expires, st.Stored.Hint

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +121,56 @@ func TestDaysLeftAndExpiry(t *testing.T) {
 	}
 	if (Stored{}).Expiry() != ExpiryUnknown {
 		t.Error("no expiry is not unknown")
+	}
+}
+
+// The certificate alternative: uploaded, tested as the app with its key, the
+// key stored in the keychain and the thumbprint listed.
+func TestSandboxCertificateSetup(t *testing.T) {
+	keyring.MockInit()
+	f := sandboxFrontend(t, t.TempDir())
+	e, err := f.Engine(wizard.FlowNewSetup, &wizard.State{CredentialType: "certificate", Mailboxes: []string{"helpdesk@contoso.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finish(t, e)
+	st := e.State()
+	if st.NewCert == nil || st.NewSecret != nil || !st.Test.OK {
+		t.Fatalf("certificate setup: cert %v secret %v test %+v", st.NewCert != nil, st.NewSecret != nil, st.Test)
+	}
+	list, _ := f.Stored()
+	if len(list) != 1 || list[0].Credential.Type != "certificate" || list[0].Credential.Thumbprint != st.NewCert.Thumbprint || list[0].Credential.Thumbprint == "" {
+		t.Fatalf("listed: %+v", list)
+	}
+	c, err := f.Deps.Store.Load(context.Background(), list[0].TenantID, list[0].ClientID)
+	if err != nil || c.Type != "certificate" || !strings.Contains(string(c.CertPEM), "PRIVATE KEY") || !strings.Contains(string(c.CertPEM), "CERTIFICATE") {
+		t.Fatalf("keychain: %v type %q", err, c.Type)
+	}
+	// Test stored settings with it.
+	e2, _ := f.Engine(wizard.FlowTestStored, StateFor(list[0]))
+	finish(t, e2)
+	if !e2.State().Test.OK {
+		t.Fatalf("stored certificate does not test green: %+v", e2.State().Test)
+	}
+}
+
+func TestCertificateTypeIsCheckedAtTheField(t *testing.T) {
+	keyring.MockInit()
+	f := sandboxFrontend(t, t.TempDir())
+	e, _ := f.Engine(wizard.FlowNewSetup, &wizard.State{CredentialType: "password"})
+	ctx := context.Background()
+	for e.Current() != wizard.StepCredential {
+		if err := e.Next(ctx); err != nil {
+			t.Fatalf("%s: %v", e.Current(), err)
+		}
+	}
+	before := len(f.Sandbox.Log().Entries())
+	err := e.Next(ctx)
+	var ve *wizard.ValidationError
+	if !errors.As(err, &ve) || ve.Fields[0].Field != "credential" {
+		t.Fatalf("bad credential type: %v", err)
+	}
+	if after := len(f.Sandbox.Log().Entries()); after != before {
+		t.Fatalf("%d requests sent for bad input", after-before)
 	}
 }
