@@ -144,14 +144,14 @@ func TestHostileValuesRoundTrip(t *testing.T) {
 
 func TestQuoteEscapesEveryPowerShellSingleQuote(t *testing.T) {
 	cases := map[string]string{
-		"":                "''",
-		"plain":           "'plain'",
-		"O'Brien":         "'O''Brien'",
-		"O’Brien":         "'O’’Brien'",
-		"‘a’ ‚b‛":         "'‘‘a’’ ‚‚b‛‛'",
+		"":               "''",
+		"plain":          "'plain'",
+		"O'Brien":        "'O''Brien'",
+		"O’Brien":        "'O’’Brien'",
+		"‘a’ ‚b‛":        "'‘‘a’’ ‚‚b‛‛'",
 		`"$(x)" ` + "`n": `'"$(x)" ` + "`n'",
-		"''":              "''''''",
-		"Zoë Ærø":         "'Zoë Ærø'",
+		"''":             "''''''",
+		"Zoë Ærø":        "'Zoë Ærø'",
 	}
 	for in, want := range cases {
 		if got := Quote(in); got != want {
