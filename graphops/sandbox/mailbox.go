@@ -19,10 +19,11 @@ const (
 	// the legacy mechanism seed 002 describes): it narrows what the app's Entra
 	// application permission allows; without the Entra permission it grants nothing.
 	ScopeAccessPolicy MailboxScopeKind = "ApplicationAccessPolicy"
-	// ScopeRBAC is RBAC for Applications (New-ManagementRoleAssignment with a
-	// management scope). Exchange grants access when EITHER the Entra app role
-	// OR an RBAC assignment allows it, so an Entra grant defeats an RBAC scope.
-	// Not evaluated yet: see rbacGrants, the extension point.
+	// ScopeRBAC is one RBAC for Applications role assignment
+	// (New-ManagementRoleAssignment -App -Role -CustomResourceScope): it grants
+	// one permission on the mailboxes of its scope, by itself, with no Entra
+	// grant. Exchange grants access when EITHER the Entra app role OR an RBAC
+	// assignment allows it, so an Entra grant defeats an RBAC scope (rbac.go).
 	ScopeRBAC MailboxScopeKind = "RBACForApplications"
 )
 
@@ -65,7 +66,7 @@ func (s *Server) SetMailboxScope(tenantID, appID string, allowedUPNs []string) e
 		}
 		ids[u.ID] = true
 	}
-	s.replaceScope(t, appID, &MailboxScope{Kind: ScopeAccessPolicy, AccessRight: AccessRestrict, AllowedUserIDs: ids})
+	s.replaceScope(t, policyKey(appID), &MailboxScope{Kind: ScopeAccessPolicy, AccessRight: AccessRestrict, AllowedUserIDs: ids})
 	return nil
 }
 
@@ -80,6 +81,18 @@ func (s *Server) SetMailboxScopeGroup(tenantID, appID, group string) error {
 	if err != nil {
 		return err
 	}
+	g, err := mailSecurityGroup(t, group)
+	if err != nil {
+		return err
+	}
+	s.replaceScope(t, policyKey(appID), &MailboxScope{Kind: ScopeAccessPolicy, AccessRight: AccessRestrict, GroupID: g.ID})
+	return nil
+}
+
+// mailSecurityGroup finds a group by object id or mail and checks it is a
+// mail-enabled security group, the only kind New-ApplicationAccessPolicy
+// -PolicyScopeGroupId takes (and what the wizard's scripts make).
+func mailSecurityGroup(t *Tenant, group string) (*Group, error) {
 	var g *Group
 	for _, x := range t.Groups {
 		if strings.EqualFold(x.ID, group) || (x.Mail != "" && strings.EqualFold(x.Mail, group)) {
@@ -87,15 +100,18 @@ func (s *Server) SetMailboxScopeGroup(tenantID, appID, group string) error {
 		}
 	}
 	if g == nil {
-		return fmt.Errorf("sandbox: no group %q in tenant %s", group, t.ID)
+		return nil, fmt.Errorf("sandbox: no group %q in tenant %s", group, t.ID)
 	}
 	if !g.MailEnabled || !g.SecurityEnabled {
-		// New-ApplicationAccessPolicy accepts only mail-enabled security groups.
-		return fmt.Errorf("sandbox: group %q is not a mail-enabled security group", group)
+		return nil, fmt.Errorf("sandbox: group %q is not a mail-enabled security group", group)
 	}
-	s.replaceScope(t, appID, &MailboxScope{Kind: ScopeAccessPolicy, AccessRight: AccessRestrict, GroupID: g.ID})
-	return nil
+	return g, nil
 }
+
+// policyKey is where app appID's application access policy lives in
+// Tenant.MailboxScope: under the lower-cased appId. RBAC role assignments
+// live beside it under rbacKey.
+func policyKey(appID string) string { return strings.ToLower(appID) }
 
 // ClearMailboxScope removes app appID's mailbox scope (Remove-ApplicationAccessPolicy).
 // Like setting one, removal reaches Graph only after Behaviour.MailboxScopeLag.
@@ -107,10 +123,10 @@ func (s *Server) ClearMailboxScope(tenantID, appID string) error {
 		return err
 	}
 	if s.behaviour.MailboxScopeLag <= 0 {
-		delete(t.MailboxScope, strings.ToLower(appID))
+		delete(t.MailboxScope, policyKey(appID))
 		return nil
 	}
-	s.replaceScope(t, appID, &MailboxScope{Kind: ScopeAccessPolicy, Removed: true})
+	s.replaceScope(t, policyKey(appID), &MailboxScope{Kind: ScopeAccessPolicy, Removed: true})
 	return nil
 }
 
@@ -125,11 +141,11 @@ func (s *Server) mailboxScopeTenant(id string) (*Tenant, error) {
 	return nil, fmt.Errorf("sandbox: no tenant %q", id)
 }
 
-// replaceScope installs next for appID, active after the configured lag, with
-// the scope in force now kept as Previous until then. Callers hold s.mu.
-func (s *Server) replaceScope(t *Tenant, appID string, next *MailboxScope) {
+// replaceScope installs next under key (policyKey or rbacKey), active after the
+// configured lag, with the scope in force now kept as Previous until then.
+// Callers hold s.mu.
+func (s *Server) replaceScope(t *Tenant, key string, next *MailboxScope) {
 	now := time.Now()
-	key := strings.ToLower(appID)
 	next.ActiveAfter = now.Add(s.behaviour.MailboxScopeLag)
 	next.Previous = t.MailboxScope[key].inForce(now)
 	if next.Previous != nil {
@@ -171,39 +187,42 @@ func (m *MailboxScope) covers(t *Tenant, u *User) bool {
 
 // appMailboxAccess decides whether an app-only call needing one of the
 // application permissions in need may reach u's mailbox. Exchange grants access
-// when EITHER source allows it:
+// when EITHER source allows it (Exchange, "Role Based Access Control for
+// Applications", FAQ: "the assigned permissions are a union operation"):
 //
 //  1. the Entra application permission in the token's roles, narrowed by an
-//     ApplicationAccessPolicy when one is in force for the app;
+//     ApplicationAccessPolicy when one is in force for the app (access
+//     policies constrain ONLY the Entra grants);
 //  2. an RBAC for Applications role assignment whose scope covers the mailbox
 //     (rbacGrants).
 //
 // This is why, with RBAC for Applications, the mail permissions must not also
-// be granted in Entra: the Entra grant alone opens every mailbox. Callers hold s.mu.
-func (s *Server) appMailboxAccess(t *Tenant, appID string, roles, need []string, u *User, now time.Time) bool {
-	if wlHasAnyFold(roles, need) {
-		sc := t.MailboxScope[strings.ToLower(appID)].inForce(now)
+// be granted in Entra: the Entra grant alone opens every mailbox. When access
+// is refused, msg is Exchange's text: the access policy's [RAOP] sentence when
+// an Entra grant was narrowed away, "Access is denied" when only RBAC could
+// have allowed it. Callers hold s.mu.
+func (s *Server) appMailboxAccess(t *Tenant, appID string, roles, need []string, u *User, now time.Time) (ok bool, msg string) {
+	entra := wlHasAnyFold(roles, need)
+	if entra {
+		sc := t.MailboxScope[policyKey(appID)].inForce(now)
 		if sc == nil || sc.Kind != ScopeAccessPolicy {
-			return true
+			return true, ""
 		}
 		in := sc.covers(t, u)
 		if sc.AccessRight == AccessDeny {
 			in = !in
 		}
 		if in {
-			return true
+			return true, ""
 		}
 	}
-	return s.rbacGrants(t, appID, need, u, now)
-}
-
-// rbacGrants is the RBAC for Applications half of appMailboxAccess: whether a
-// management role assignment for appID grants one of need on u's mailbox. The
-// sandbox does not model RBAC assignments yet, so it grants nothing; an issue
-// adding them implements this (and lets Mail routes past the Entra role gate in
-// serveGraph for apps whose only grant is RBAC).
-func (s *Server) rbacGrants(t *Tenant, appID string, need []string, u *User, now time.Time) bool {
-	return false
+	if s.rbacGrants(t, appID, need, u, now) {
+		return true, ""
+	}
+	if entra {
+		return false, msgMailboxPolicyDenied
+	}
+	return false, msgMailAccessDenied
 }
 
 func wlHasAnyFold(have, want []string) bool {
@@ -248,9 +267,11 @@ func (q *Req) mailboxOwner(need Perm) (*User, *Mailbox) {
 		q.Error(http.StatusForbidden, "ErrorAccessDenied", msgMailAccessDenied)
 		return nil, nil
 	}
-	if q.User == nil && !q.S.appMailboxAccess(q.T, q.Claims.AppID, q.Claims.Roles, need.Application, u, time.Now()) {
-		q.Error(http.StatusForbidden, "ErrorAccessDenied", msgMailboxPolicyDenied)
-		return nil, nil
+	if q.User == nil {
+		if ok, msg := q.S.appMailboxAccess(q.T, q.Claims.AppID, q.Claims.Roles, need.Application, u, time.Now()); !ok {
+			q.Error(http.StatusForbidden, "ErrorAccessDenied", msg)
+			return nil, nil
+		}
 	}
 	mb := q.T.Mailboxes[u.ID]
 	if mb == nil {
