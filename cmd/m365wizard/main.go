@@ -13,7 +13,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 
+	"m365wizard/cmd/m365wizard/internal/cli"
 	"m365wizard/graphops/sandbox"
 )
 
@@ -25,31 +27,44 @@ const (
 )
 
 const usage = `Usage:
-  m365wizard sandbox [flags]   serve the simulated Microsoft 365 tenant; print its endpoints and CA file
+  m365wizard                        open the wizard window
+  m365wizard --sandbox              open the window against the built-in simulated tenant
+  m365wizard setup [flags]          the New setup flow without the window
+  m365wizard test [flags]           Test Settings for the stored credentials (or given ones)
+  m365wizard rotate-secret [flags]  replace the stored app's client secret
+  m365wizard status [flags]         what is stored, and when the secret expires
+  m365wizard forget [flags]         delete the stored credentials from the keychain
+  m365wizard sandbox                serve the simulated tenant; print its endpoints and CA file
 
-The wizard window and the setup, test, rotate-secret, status and forget commands
-are being built; see README.md.
+Common flags: --cloud global|usgov|usgov-dod|china, --tenant <GUID or domain>, --json.
+"m365wizard <command> -h" lists a command's flags.
+Exit codes: 0 success; 1 an operation or a check failed; 2 bad input or usage.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], cli.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
+func run(args []string, io cli.IO) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
+		return runWindow(args, io.Stderr)
 	}
 	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(io.Stdout, usage)
+		return exitOK
 	case "sandbox":
-		return runSandbox(args[1:], stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "m365wizard: unknown command %q\n\n%s", args[0], usage)
+		return runSandbox(args[1:], io.Stdout, io.Stderr)
+	}
+	command, ok := cli.Commands[args[0]]
+	if !ok {
+		fmt.Fprintf(io.Stderr, "m365wizard: unknown command %q\n\n%s", args[0], usage)
 		return exitUsage
 	}
+	// Ctrl+C cancels the step under way; what was made is kept for a re-run.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return command(ctx, args[1:], io)
 }
 
 func runSandbox(args []string, stdout, stderr io.Writer) int {
