@@ -48,15 +48,18 @@ keyring_tests() {
 	for v in GOPATH GOMODCACHE GOCACHE GOENV; do
 		export "$v=$(go env "$v")"
 	done
-	echo "== keychain tests (wizard/store, and the flows end to end) against a throwaway GNOME Keyring"
+	echo "== keychain tests (wizard/store, the flows end to end, the CLI end to end) against a throwaway GNOME Keyring"
 	env -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u XDG_CACHE_HOME -u GNOME_KEYRING_CONTROL -u DBUS_SESSION_BUS_ADDRESS \
-		HOME="$tmp/home" XDG_RUNTIME_DIR="$tmp/runtime" KEYRING_LOG="$tmp/test.log" \
+		HOME="$tmp/home" XDG_RUNTIME_DIR="$tmp/runtime" KEYRING_LOG="$tmp/test.log" M365WIZARD_E2E_BIN="$tmp/m365wizard" \
 		M365WIZARD_REAL_KEYRING=1 M365WIZARD_REAL_KEYRING_PASSWORD="$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" \
 		dbus-run-session -- bash -euo pipefail -c '
 			printf %s "$M365WIZARD_REAL_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-			go test -race -count=1 -v -run Real ./wizard/store/ ./wizard/ 2>&1 | tee "$KEYRING_LOG"
+			# The CLI end to end runs the built binary (with -race, which reuses the
+			# race build of the tests: msgraph-sdk-go is not compiled a second time).
+			go build -race -o "$M365WIZARD_E2E_BIN" ./cmd/m365wizard
+			go test -race -count=1 -v -run Real ./wizard/store/ ./wizard/ ./cmd/m365wizard/ 2>&1 | tee "$KEYRING_LOG"
 			# A run in which the tests skipped or were filtered away proves nothing.
-			for t in TestRealRoundTrip TestRealCertificate TestRealLockedKeychain TestRealKeychainEndToEnd; do
+			for t in TestRealRoundTrip TestRealCertificate TestRealLockedKeychain TestRealKeychainEndToEnd TestRealCLIEndToEnd; do
 				grep -q -- "--- PASS: $t " "$KEYRING_LOG" || { echo "keychain test $t did not pass" >&2; exit 1; }
 			done'
 }
