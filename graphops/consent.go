@@ -210,6 +210,30 @@ func (s *Session) ConsentedRoles(ctx context.Context, app *App, plan *Plan) ([]s
 	return out, nil
 }
 
+// RevokeAppRoles removes the app's Entra grants of just these Graph
+// application permissions and keeps every other grant: the remedy Test
+// Settings names when, with RBAC for Applications, the app still holds
+// Mail.Send (or another Exchange permission) in Entra ID and so reaches every
+// mailbox (ScopingResult.EntraGrants). It reads what the app holds and lets
+// GrantAdminConsent revoke the rest in one $batch, with its read-back. The
+// app's requested permissions (requiredResourceAccess) are not changed; the
+// wizard's RBAC flow leaves the Exchange permissions out of them already.
+func (s *Session) RevokeAppRoles(ctx context.Context, app *App, plan *Plan, permissions []string, org string) (*ConsentReport, error) {
+	held, err := s.ConsentedRoles(ctx, app, plan)
+	if err != nil {
+		return nil, err
+	}
+	var keep []string
+	for _, h := range held {
+		if !slices.ContainsFunc(permissions, func(p string) bool { return strings.EqualFold(p, h) }) {
+			keep = append(keep, h)
+		}
+	}
+	shadow := *app
+	shadow.Created = false // read the existing grants: only they can be revoked
+	return s.GrantAdminConsent(ctx, &shadow, plan, keep, org, true)
+}
+
 func sortedIDs(m map[string]Permission) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
