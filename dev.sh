@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Developer entry point for Debian/Ubuntu (run as root, or as a user with sudo).
 #   ./dev.sh test      install what is missing, then run every test (this is what CI runs)
-#   ./dev.sh sandbox   install what is missing, then serve the simulated tenant
+#   ./dev.sh sandbox   install what is missing, then open the wizard window on the simulated tenant
+#   ./dev.sh tenant    install what is missing, then serve the simulated tenant for the command line
 #   ./dev.sh deps      only install what is missing
 #   ./dev.sh keyring   only the keychain tests against a throwaway GNOME Keyring (part of test)
 set -euo pipefail
@@ -79,6 +80,18 @@ keyring)
 	keyring_tests
 	;;
 sandbox)
+	deps
+	shift
+	if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+		echo "No desktop session here (DISPLAY is not set): the wizard window needs one." >&2
+		echo "Run ./dev.sh sandbox from a terminal on your desktop, or ./dev.sh tenant to serve the" >&2
+		echo "simulated tenant for the command line." >&2
+		exit 2
+	fi
+	go build -o "${TMPDIR:-/tmp}/m365wizard" ./cmd/m365wizard
+	exec "${TMPDIR:-/tmp}/m365wizard" --sandbox "$@"
+	;;
+tenant)
 	deps
 	shift
 	go run ./cmd/m365wizard sandbox "$@"

@@ -22,11 +22,18 @@ import (
 	"m365wizard/wizard"
 	"m365wizard/wizard/state"
 	"m365wizard/wizard/store"
+	"m365wizard/wizard/validate"
 )
 
 // SandboxAdmin is the account a sandbox sign-in completes as when no browser
 // is there to pick one: the simulated tenant's Global Administrator.
 const SandboxAdmin = "admin@contoso.com"
+
+// SignInClientEnv names the environment variable that replaces the client
+// the admin signs in through (Microsoft Graph Command Line Tools by default):
+// the Application (client) ID of a public client app of the admin's own, for
+// tenants that block Microsoft's.
+const SignInClientEnv = "M365WIZARD_SIGNIN_CLIENT_ID"
 
 // Options says how a front end runs.
 type Options struct {
@@ -35,8 +42,8 @@ type Options struct {
 	// call at it; its settings live apart from real ones (a "sandbox" folder
 	// in the config folder, and the keychain service "<service>-sandbox").
 	Sandbox bool
-	// ClientID is the sign-in client (Microsoft Graph Command Line Tools when
-	// empty).
+	// ClientID is the sign-in client ($M365WIZARD_SIGNIN_CLIENT_ID, else
+	// Microsoft Graph Command Line Tools, when empty).
 	ClientID string
 	// OpenURL opens the browser for sign-in; the system browser when nil.
 	OpenURL func(url string) error
@@ -45,6 +52,16 @@ type Options struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
+
+// EnvError is a bad environment setting: bad input, found before anything
+// was sent.
+type EnvError struct {
+	Var, Value string
+	Err        error
+}
+
+func (e *EnvError) Error() string { return fmt.Sprintf("%s=%s: %v", e.Var, e.Value, e.Err) }
+func (e *EnvError) Unwrap() error { return e.Err }
 
 // Frontend is the world one front end runs in. Close it when done.
 type Frontend struct {
@@ -92,9 +109,17 @@ func Open(o Options) (*Frontend, error) {
 	if ca := getenv(graphops.EnvCAFile); ca != "" {
 		pool, err := graphops.LoadCAFile(ca)
 		if err != nil {
-			return nil, fmt.Errorf("%s=%s: %w", graphops.EnvCAFile, ca, err)
+			return nil, &EnvError{Var: graphops.EnvCAFile, Value: ca, Err: err}
 		}
 		trust.ExtraCAs = pool
+	}
+	if o.ClientID == "" {
+		o.ClientID = getenv(SignInClientEnv)
+		if o.ClientID != "" {
+			if err := validate.ClientID(o.ClientID); err != nil {
+				return nil, &EnvError{Var: SignInClientEnv, Value: o.ClientID, Err: err}
+			}
+		}
 	}
 	openURL := o.OpenURL
 	if o.Sandbox {

@@ -174,3 +174,13 @@ func TestCertificateTypeIsCheckedAtTheField(t *testing.T) {
 		t.Fatalf("%d requests sent for bad input", after-before)
 	}
 }
+
+func TestBadEnvironmentIsRefusedBeforeAnythingRuns(t *testing.T) {
+	for k, v := range map[string]string{SignInClientEnv: "not-a-guid", "M365WIZARD_CA_FILE": "/nonexistent/ca.pem"} {
+		env := map[string]string{"M365WIZARD_CONFIG_DIR": t.TempDir(), k: v}
+		_, err := Open(Options{Getenv: func(k string) string { return env[k] }})
+		if err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
+	}
+}

@@ -151,6 +151,19 @@ func (k *cmd) open() error {
 	return nil
 }
 
+// openOrExit opens the front end; a bad environment setting is a usage error.
+func (k *cmd) openOrExit() (int, bool) {
+	err := k.open()
+	var env *frontend.EnvError
+	switch {
+	case errors.As(err, &env):
+		return k.usageError(err), false
+	case err != nil:
+		return k.fail(err), false
+	}
+	return 0, true
+}
+
 func (k *cmd) close() {
 	if k.fe != nil {
 		k.fe.Close()

@@ -278,6 +278,10 @@ func TestBadInputExitsTwoAndSendsNothing(t *testing.T) {
 			t.Errorf("%v sent %d requests", c.args, len(w.s.Log().Entries())-before)
 		}
 	}
+	w.env["M365WIZARD_SIGNIN_CLIENT_ID"] = "not-a-guid"
+	if r := w.run("", "status"); r.code != ExitUsage || !strings.Contains(r.stderr, "M365WIZARD_SIGNIN_CLIENT_ID") {
+		t.Errorf("bad environment: exit %d %s", r.code, r.stderr)
+	}
 	var app bool
 	w.s.Tenant("", func(tn *sandbox.Tenant) { app = len(tn.Apps) > 0 })
 	if app {

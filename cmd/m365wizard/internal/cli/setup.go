@@ -113,8 +113,8 @@ func runSetup(ctx context.Context, args []string, io IO) int {
 		return k.usageError(fmt.Errorf("--scoping %s needs the mailboxes to allow: give them with --mailbox", *scoping))
 	}
 
-	if err := k.open(); err != nil {
-		return k.fail(err)
+	if code, ok := k.openOrExit(); !ok {
+		return code
 	}
 	defer k.close()
 	e, err := k.fe.Engine(wizard.FlowNewSetup, st)

@@ -50,8 +50,8 @@ func runTest(ctx context.Context, args []string, io IO) int {
 		}
 		secret = s
 	}
-	if err := k.open(); err != nil {
-		return k.fail(err)
+	if code, ok := k.openOrExit(); !ok {
+		return code
 	}
 	defer k.close()
 
@@ -158,8 +158,8 @@ func runRotate(ctx context.Context, args []string, io IO) int {
 			return k.usageError(err)
 		}
 	}
-	if err := k.open(); err != nil {
-		return k.fail(err)
+	if code, ok := k.openOrExit(); !ok {
+		return code
 	}
 	defer k.close()
 	s, code, err := k.pick(*clientID)
@@ -254,8 +254,8 @@ func runStatus(ctx context.Context, args []string, io IO) int {
 	if code, ok := k.parse(args); !ok {
 		return code
 	}
-	if err := k.open(); err != nil {
-		return k.fail(err)
+	if code, ok := k.openOrExit(); !ok {
+		return code
 	}
 	defer k.close()
 	if !k.set("tenant") && *clientID == "" {
@@ -324,8 +324,8 @@ func runForget(ctx context.Context, args []string, io IO) int {
 			return k.usageError(fmt.Errorf("--client-id: %v", err))
 		}
 	}
-	if err := k.open(); err != nil {
-		return k.fail(err)
+	if code, ok := k.openOrExit(); !ok {
+		return code
 	}
 	defer k.close()
 	s, code, err := k.pick(*clientID)
