@@ -144,6 +144,12 @@ type State struct {
 	SecretInput       string   // a secret typed by the admin (enter-existing, manual replace); never saved outside the keychain
 	RemoveOld         bool     // replace flow: remove the old secret after the new one tested green
 
+	// Mailbox access (issue 7); empty fields get defaults (exchange.Params.WithDefaults).
+	GroupName         string // the mail-enabled security group's name
+	GroupAddress      string // its address, e.g. HelpMasterApp@contoso.com
+	PolicyDescription string // the access policy's description (e.g. the profile's)
+	OutsideMailbox    string // Test Settings: a mailbox that must be refused; empty = picked by Test Settings
+
 	// Results.
 	Admin      *graphops.Admin
 	Plan       *graphops.Plan
@@ -156,6 +162,7 @@ type State struct {
 	OldKeyIDs  []string          // secrets to remove after the new one tested green
 	RemovedIDs []string
 	Saved      bool
+	Mailbox    *MailboxPlan // the Mailbox access step's script and explanation (wizard/mailbox.go)
 }
 
 // Progress is the non-secret state saved after each step, so a closed window

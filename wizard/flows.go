@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"m365wizard/graphops"
+	"m365wizard/graphops/exchange"
 	"m365wizard/wizard/validate"
 )
 
@@ -22,7 +23,7 @@ var flows = map[FlowKind][]step{
 		{id: StepPermissions, title: "API permissions", check: checkPermissions, do: doPermissions},
 		{id: StepConsent, title: "Admin consent", do: doConsent},
 		{id: StepCredential, title: "Client secret", check: checkCredential, do: doNewSecret},
-		{id: StepMailbox, title: "Mailbox access", check: checkMailbox, skip: noMailboxStep},
+		{id: StepMailbox, title: "Mailbox access", check: checkMailbox, do: doMailbox, skip: noMailboxStep},
 		{id: StepTest, title: "Test Settings", do: doTest},
 		{id: StepSave, title: "Save", do: doSave},
 		// A secret made by a run that was killed before the keychain had it is
@@ -161,12 +162,19 @@ func checkRegister(e *Engine) []FieldError {
 	return nil
 }
 
+// spec is the app registration for the admin's choices. With RBAC for
+// Applications the Exchange permissions (Mail.*, Calendars.*) are left out, so
+// the permission step does not request them and the consent step does not
+// grant them (and revokes an earlier grant): Exchange takes the union of Entra
+// and RBAC grants, and an Entra grant would open every mailbox.
 func (e *Engine) spec() (graphops.AppSpec, error) {
 	p, err := e.profile()
 	if err != nil {
 		return graphops.AppSpec{}, err
 	}
-	return p.AppSpec(e.state.AppName, e.state.Features), nil
+	spec := p.AppSpec(e.state.AppName, e.state.Features)
+	spec.AppRoles = exchange.EntraKeep(e.scopingMode(), spec.AppRoles)
+	return spec, nil
 }
 
 // ensurePlan reads the tenant (Graph's permissions, an earlier app, the secret
@@ -305,6 +313,17 @@ func checkMailbox(e *Engine) []FieldError {
 	if s := e.state.Scoping; s != "" && s != "none" && s != "access-policy" && s != "rbac" {
 		fe = append(fe, FieldError{"scoping", fmt.Sprintf("Scoping is none, access-policy or rbac, not %q.", s)})
 	}
+	if e.state.Scoping != "" && e.scopingMode().Scopes() && len(e.state.Mailboxes) == 0 {
+		fe = append(fe, FieldError{"mailbox", "Choose at least one mailbox the app may use, or choose no scoping."})
+	}
+	for _, x := range []struct{ field, v string }{{"group-address", e.state.GroupAddress}, {"outside-mailbox", e.state.OutsideMailbox}} {
+		if x.v == "" {
+			continue
+		}
+		if err := validate.Mailbox(x.v); err != nil {
+			fe = append(fe, fieldError(x.field, err))
+		}
+	}
 	return fe
 }
 
@@ -357,6 +376,12 @@ func doTest(ctx context.Context, e *Engine) error {
 		Fresh: fresh || st.Consent != nil, Patience: e.deps.TestPatience}
 	if len(st.Mailboxes) > 0 {
 		o.Mailbox = st.Mailboxes[0]
+	}
+	if mode := e.scopingMode(); mode != "" {
+		// Mailbox scoping is verified as the app; "not active yet" is a pending
+		// check that leaves the report OK (graphops/scoping.go).
+		o.Scoping = &graphops.ScopingOptions{Mode: mode, Mailboxes: st.Mailboxes, Outside: st.OutsideMailbox,
+			Permissions: exchange.Scoped(e.profileAppRoles())}
 	}
 	rep, err := e.deps.TestSettings(ctx, o)
 	e.record("test settings", clientID, err)
