@@ -424,6 +424,9 @@ func doSave(ctx context.Context, e *Engine) error {
 		c.Hint = hintOf(cred.Secret)
 	}
 	c.Cloud, c.Profile, c.Features, c.Mailboxes, c.Scoping = st.Cloud, st.Profile, st.Features, st.Mailboxes, st.Scoping
+	if st.Mailbox != nil && st.Mailbox.Mode != "" {
+		c.Scoping = string(st.Mailbox.Mode) // the mode in force, so a later test verifies it
+	}
 	if st.Admin != nil {
 		c.TenantName = st.Admin.TenantName
 	}

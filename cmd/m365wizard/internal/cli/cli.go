@@ -92,7 +92,8 @@ type cmd struct {
 	fe   *frontend.Frontend
 	mu   sync.Mutex // stderr lines from progress callbacks
 
-	appShown bool
+	appShown   bool
+	scriptFile string // setup --script-file
 }
 
 func newCmd(name string, io IO, signIn bool, usage string) *cmd {
@@ -272,11 +273,16 @@ func (k *cmd) printChecks(r *graphops.TestReport) {
 	}
 	for _, c := range r.Checks {
 		mark := "ok  "
-		if !c.OK {
+		switch {
+		case c.Pending:
+			mark = "wait"
+		case !c.OK:
 			mark = "FAIL"
+		case c.Warning:
+			mark = "warn"
 		}
 		k.say("   [%s] %s: %s", mark, c.Name, c.Message)
-		if !c.OK && c.NextStep != "" {
+		if (!c.OK || c.Pending || c.Warning) && c.NextStep != "" {
 			k.say("          Next step: %s", c.NextStep)
 		}
 	}
@@ -296,6 +302,7 @@ type jsonCheck struct {
 	Name    string `json:"name"`
 	OK      bool   `json:"ok"`
 	Message string `json:"message"`
+	Pending bool   `json:"pending,omitempty"` // waits for Microsoft (mailbox scoping not applied yet)
 }
 
 type jsonTest struct {
@@ -319,10 +326,10 @@ func testJSON(r *graphops.TestReport) *jsonTest {
 	t := &jsonTest{OK: r.OK, Checks: []jsonCheck{}}
 	for _, c := range r.Checks {
 		msg := c.Message
-		if !c.OK && c.NextStep != "" {
+		if (!c.OK || c.Pending || c.Warning) && c.NextStep != "" {
 			msg += " " + c.NextStep
 		}
-		t.Checks = append(t.Checks, jsonCheck{Name: c.Name, OK: c.OK, Message: msg})
+		t.Checks = append(t.Checks, jsonCheck{Name: c.Name, OK: c.OK, Message: msg, Pending: c.Pending})
 	}
 	return t
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"m365wizard/graphops"
+	"m365wizard/graphops/exchange"
 	"m365wizard/graphops/sandbox"
 	"m365wizard/wizard/store"
 )
@@ -296,5 +298,76 @@ func TestJSONOnBadInput(t *testing.T) {
 	e := decode[setupResult](t, r)
 	if r.code != ExitUsage || e.OK || e.Error == nil || e.Error.Code != "BadInput" {
 		t.Fatalf("%d %+v", r.code, e)
+	}
+}
+
+// setup --scoping rbac: the Exchange permission stays out of Entra, the
+// script is saved as a .ps1 PowerShell 5.1 reads, Test Settings says the
+// scope is not active yet; once Exchange has it, `test` says it is active.
+func TestSetupWithRBACScoping(t *testing.T) {
+	w := newWorld(t)
+	script := filepath.Join(t.TempDir(), "scope.ps1")
+	r := w.run("", "setup", "--yes", "--json", "--mailbox", "helpdesk@contoso.com", "--scoping", "rbac", "--script-file", script)
+	if r.code != ExitOK {
+		t.Fatalf("setup: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var s struct {
+		ClientID           string `json:"clientId"`
+		ServicePrincipalID string `json:"servicePrincipalId"`
+		Permissions        []struct {
+			Name    string `json:"name"`
+			Granted bool   `json:"granted"`
+		} `json:"permissions"`
+		MailboxScoping struct {
+			Mode, ScriptFile, State string
+			EntraLeftOut            []string
+		} `json:"mailboxScoping"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range s.Permissions {
+		if p.Name == "Mail.Send" && p.Granted {
+			t.Error("Mail.Send granted in Entra in RBAC mode: the scope would be defeated")
+		}
+	}
+	if s.MailboxScoping.Mode != "rbac" || s.MailboxScoping.ScriptFile != script || s.MailboxScoping.State != "not-active-yet" ||
+		len(s.MailboxScoping.EntraLeftOut) != 1 || s.MailboxScoping.EntraLeftOut[0] != "Mail.Send" {
+		t.Fatalf("mailboxScoping: %+v", s.MailboxScoping)
+	}
+	b, err := os.ReadFile(script)
+	if err != nil || !bytes.HasPrefix(b, []byte("\xEF\xBB\xBF")) || !bytes.Contains(b, []byte("New-ManagementRoleAssignment")) ||
+		!bytes.Contains(b, []byte(s.ServicePrincipalID)) {
+		t.Fatalf("script file: %v\n%.300s", err, b)
+	}
+	if !strings.Contains(r.stderr, "30 minutes to 2 hours") {
+		t.Errorf("stderr does not say how long Exchange takes:\n%s", r.stderr)
+	}
+
+	// The Exchange administrator runs it; Exchange applies it.
+	p := exchange.Params{Mode: exchange.ModeRBAC, AdminUPN: "admin@contoso.com", AppDisplayName: "HelpMaster", AppID: s.ClientID,
+		ServicePrincipalID: s.ServicePrincipalID, Mailboxes: []string{"helpdesk@contoso.com"}, Permissions: []string{"Mail.Send"}}.WithDefaults("contoso.com")
+	if err := w.s.ApplyMailboxScript("", p); err != nil {
+		t.Fatal(err)
+	}
+	r = w.run("", "test", "--json")
+	var tr struct {
+		OK     bool
+		Checks []struct {
+			Name    string
+			OK      bool
+			Pending bool
+			Message string
+		}
+	}
+	json.Unmarshal([]byte(r.stdout), &tr)
+	active := false
+	for _, c := range tr.Checks {
+		if c.Name == graphops.ScopingCheckName {
+			active = c.OK && !c.Pending && strings.Contains(c.Message, graphops.ScopingActiveText)
+		}
+	}
+	if r.code != ExitOK || !tr.OK || !active {
+		t.Fatalf("test after the script ran: %d %+v\n%s", r.code, tr, r.stderr)
 	}
 }

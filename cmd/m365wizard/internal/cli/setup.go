@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"m365wizard/graphops/exchange"
 	"m365wizard/wizard"
 	"m365wizard/wizard/profile"
 	"m365wizard/wizard/validate"
@@ -41,7 +44,17 @@ type setupJSON struct {
 	Credential         *jsonCredential `json:"credential,omitempty"`
 	Test               *jsonTest       `json:"test,omitempty"`
 	Stored             bool            `json:"stored"`
+	MailboxScoping     *jsonScoping    `json:"mailboxScoping,omitempty"`
 	Error              *jsonError      `json:"error,omitempty"`
+}
+
+// jsonScoping is the mailbox scoping: the mode, the script to run in
+// Exchange Online PowerShell, and what Test Settings found.
+type jsonScoping struct {
+	Mode         string   `json:"mode"`
+	ScriptFile   string   `json:"scriptFile,omitempty"`
+	State        string   `json:"state,omitempty"`
+	EntraLeftOut []string `json:"entraLeftOut,omitempty"`
 }
 
 type jsonGrant struct {
@@ -65,6 +78,8 @@ func runSetup(ctx context.Context, args []string, io IO) int {
 	var mailboxes listFlag
 	k.fs.Var(&mailboxes, "mailbox", "a mailbox the product uses (repeat for more); Test Settings uses the first")
 	scoping := k.fs.String("scoping", "", "limit the app to those mailboxes: none, access-policy or rbac")
+	groupAddress := k.fs.String("group-address", "", "with --scoping: the mail-enabled security group's address (default: <App>App@<your domain>, as in the guide)")
+	scriptFile := k.fs.String("script-file", "", "with --scoping: where to save the Exchange Online PowerShell script (default: in the config folder)")
 	yes := k.fs.Bool("yes", false, "ask nothing: go ahead with every step")
 	if code, ok := k.parse(args); !ok {
 		return code
@@ -109,6 +124,12 @@ func runSetup(ctx context.Context, args []string, io IO) int {
 	if s := *scoping; s != "" && s != "none" && s != "access-policy" && s != "rbac" {
 		return k.usageError(fmt.Errorf("--scoping: %q; use none, access-policy or rbac", s))
 	}
+	if *groupAddress != "" {
+		if err := validate.Mailbox(*groupAddress); err != nil {
+			return k.usageError(fmt.Errorf("--group-address: %v", err))
+		}
+		st.GroupAddress = *groupAddress
+	}
 	if *scoping != "" && *scoping != "none" && len(mailboxes) == 0 {
 		return k.usageError(fmt.Errorf("--scoping %s needs the mailboxes to allow: give them with --mailbox", *scoping))
 	}
@@ -146,6 +167,7 @@ func runSetup(ctx context.Context, args []string, io IO) int {
 	if runErr == nil {
 		runErr = k.drive(ctx, e, nil)
 	}
+	k.scriptFile = *scriptFile
 	return k.finishSetup(e, runErr)
 }
 
@@ -184,6 +206,7 @@ func (k *cmd) finishSetup(e *wizard.Engine, runErr error) int {
 			out.Permissions = append(out.Permissions, jsonGrant{Name: g.Permission.Value, Granted: g.Granted})
 		}
 	}
+	out.MailboxScoping = k.saveScript(st)
 	code := ExitOK
 	if runErr != nil {
 		code = k.fail(runErr)
@@ -224,4 +247,40 @@ func profileKeys() []string {
 		keys = append(keys, p.Key)
 	}
 	return keys
+}
+
+// saveScript writes the Mailbox access step's PowerShell script (UTF-8 with
+// BOM, CRLF: what Windows PowerShell 5.1 and PowerShell 7 both read) and
+// says what to do with it.
+func (k *cmd) saveScript(st *wizard.State) *jsonScoping {
+	plan := st.Mailbox
+	if plan == nil {
+		return nil
+	}
+	out := &jsonScoping{Mode: string(plan.Mode), EntraLeftOut: plan.EntraLeftOut}
+	if st.Test != nil && st.Test.Scoping != nil {
+		out.State = string(st.Test.Scoping.State)
+	}
+	if plan.Script == "" {
+		if plan.Mode == exchange.ModeNone {
+			k.say("Warning: no mailbox scoping: the app can read and send as every mailbox in the organisation.")
+		}
+		return out
+	}
+	path := k.scriptFile
+	if path == "" {
+		path = filepath.Join(k.fe.ConfigDir, plan.FileName)
+	}
+	if err := os.WriteFile(path, plan.PS1(), 0o644); err != nil {
+		k.say("Could not save the mailbox scoping script: %v", err)
+		return out
+	}
+	out.ScriptFile = path
+	k.say("\nMailbox access (%s): %s", plan.Explanation.Title, plan.Explanation.Summary)
+	if plan.Explanation.Warning != "" {
+		k.say("Note: %s", plan.Explanation.Warning)
+	}
+	k.say("Have an Exchange administrator run this script in PowerShell (it signs in with Connect-ExchangeOnline):\n  %s", path)
+	k.say("Exchange applies it after 30 minutes to 2 hours; then run `m365wizard test` to verify the scoping.")
+	return out
 }
