@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // ConnectionsFile lists the apps whose credentials the keychain holds.
@@ -82,17 +81,8 @@ func SaveConnection(dir string, c Connection) error {
 	if c.TenantID == "" || c.ClientID == "" {
 		return errors.New("saving stored settings: the tenant and client IDs are required")
 	}
-	if n := utf8.RuneCountInString(c.Credential.Hint); n > maxHint {
-		return fmt.Errorf("%w: credential hint has %d characters, a hint has at most %d", ErrSecretInProgress, n, maxHint)
-	}
-	var bad string
-	walkStrings(reflect.ValueOf(c), "", func(field, s string) {
-		if bad == "" && looksSecret(s) {
-			bad = field
-		}
-	})
-	if bad != "" {
-		return fmt.Errorf("%w (field %s)", ErrSecretInProgress, bad)
+	if err := refuseSecrets(c, c.Credential.Hint); err != nil {
+		return err
 	}
 	if err := ensureDir(dir); err != nil {
 		return err

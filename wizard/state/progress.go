@@ -72,12 +72,15 @@ type CredentialInfo struct {
 
 // check refuses text that looks secret in any string field, and a hint longer
 // than Entra ID's. Messages name the field, never its value.
-func (p Progress) check() error {
-	if n := utf8.RuneCountInString(p.Credential.Hint); n > maxHint {
+func (p Progress) check() error { return refuseSecrets(p, p.Credential.Hint) }
+
+// refuseSecrets is check for any saved record v whose credential hint is hint.
+func refuseSecrets(v any, hint string) error {
+	if n := utf8.RuneCountInString(hint); n > maxHint {
 		return fmt.Errorf("%w: credential hint has %d characters, a hint has at most %d", ErrSecretInProgress, n, maxHint)
 	}
 	var bad string
-	walkStrings(reflect.ValueOf(p), "", func(field, s string) {
+	walkStrings(reflect.ValueOf(v), "", func(field, s string) {
 		if bad == "" && looksSecret(s) {
 			bad = field
 		}
