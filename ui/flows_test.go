@@ -134,6 +134,10 @@ func TestNewSetupEndToEnd(t *testing.T) {
 	if st.Scoping != "access-policy" || len(st.Mailboxes) != 1 {
 		t.Fatalf("mailbox choice: %q %v", st.Scoping, st.Mailboxes)
 	}
+	if st.Mailbox == nil || !strings.Contains(st.Mailbox.Script, "New-ApplicationAccessPolicy") || !strings.Contains(labelsOf(mb.box), "Run this in PowerShell 7") {
+		t.Fatal("the script is not shown after Mailbox access")
+	}
+	h.next("Next")
 
 	h.on("Test Settings")
 	ts := screenAs[*testScreen](h)

@@ -161,6 +161,7 @@ func (h *harness) newSetup(appName string) string {
 	mb := screenAs[*mailboxScreen](h)
 	mb.add("helpdesk@contoso.com")
 	h.next("Next")
+	h.next("Next") // past the script
 	h.on("Test Settings")
 	h.next("Test Settings")
 	h.next("Next")

@@ -306,24 +306,12 @@ func (s *mailboxScreen) modeChanged() {
 	s.updateScript()
 }
 
-// params is the script's input from the admin's choices.
+// params is the script's input from the admin's choices, as the engine
+// makes it (the choices are put on the State first: no step runs now).
 func (s *mailboxScreen) params() exchange.Params {
 	st := s.w.eng.State()
-	p := exchange.Params{Mode: s.selectedMode(), Mailboxes: s.chosen, Permissions: s.perms(st), AppDisplayName: st.AppName}
-	domain := ""
-	if st.Admin != nil {
-		p.AdminUPN = st.Admin.UPN
-		if len(st.Admin.Domains) > 0 {
-			domain = st.Admin.Domains[0]
-		}
-	}
-	if st.App != nil {
-		p.AppID, p.ServicePrincipalID, p.AppDisplayName = st.App.AppID, st.App.ServicePrincipalID, st.App.DisplayName
-	}
-	if s.p != nil && s.p.MailboxScoping.PolicyDescription != "" {
-		p.Description = s.p.MailboxScoping.PolicyDescription
-	}
-	return p.WithDefaults(domain)
+	s.apply(st)
+	return s.w.eng.MailboxParams()
 }
 
 func (s *mailboxScreen) updateScript() {
@@ -352,6 +340,10 @@ func (s *mailboxScreen) saveScript() {
 		s.w.problem.show(err)
 		return
 	}
+	s.saveBytes(exchange.FileName(p), data)
+}
+
+func (s *mailboxScreen) saveBytes(name string, data []byte) {
 	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
 		if err != nil || wc == nil {
 			return
@@ -363,7 +355,7 @@ func (s *mailboxScreen) saveScript() {
 		}
 		s.w.problem.info("Saved " + wc.URI().Path() + ". Run it in PowerShell 7: pwsh -File \"" + wc.URI().Name() + "\"")
 	}, s.w.win)
-	d.SetFileName(exchange.FileName(p))
+	d.SetFileName(name)
 	if home, err := os.UserHomeDir(); err == nil {
 		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
 			d.SetLocation(l)
@@ -384,4 +376,41 @@ func (s *mailboxScreen) setBusy(b bool) {
 	}
 }
 
-func (s *mailboxScreen) busyText(*wizard.State) string { return "Saving the mailbox choice…" }
+func (s *mailboxScreen) busyText(st *wizard.State) string {
+	if st.Scoping == string(exchange.ModeRBAC) {
+		return "Writing the script; taking the mail permissions off the app in Entra ID (Exchange grants them with RBAC for Applications)…"
+	}
+	return "Writing the Exchange Online script…"
+}
+
+// result shows the script the step wrote, to run in Exchange Online
+// PowerShell, with copy and save.
+func (s *mailboxScreen) result(st *wizard.State) bool {
+	plan := st.Mailbox
+	if plan == nil || plan.Script == "" {
+		return false
+	}
+	w := s.w
+	script := widget.NewMultiLineEntry()
+	script.TextStyle = fyne.TextStyle{Monospace: true}
+	script.Wrapping = fyne.TextWrapOff
+	script.SetText(plan.Script)
+	script.SetMinRowsVisible(16)
+	copyScript := widget.NewButtonWithIcon("Copy script", theme.ContentCopyIcon(), func() { w.app.Clipboard().SetContent(plan.Script) })
+	save := widget.NewButtonWithIcon("Save as .ps1…", theme.DocumentSaveIcon(), func() { s.saveBytes(plan.FileName, plan.PS1()) })
+	s.box.Objects = []fyne.CanvasObject{
+		bold(plan.Explanation.Title),
+		para(plan.Explanation.Summary),
+		bold("Run this in PowerShell 7 (Exchange Online PowerShell), as the guide's steps 4 and 5 describe:"),
+		script,
+		container.NewHBox(copyScript, save),
+		para("It creates the mail-enabled security group with " + strings.Join(st.Mailboxes, ", ") + " and limits the app to its members. " +
+			"Exchange takes " + exchange.Delay + " to apply it; Test Settings says whether it is in force yet."),
+	}
+	if len(plan.EntraLeftOut) > 0 {
+		c, _ := warning("Taken off the app in Entra ID, because Exchange grants them to the app itself: " + strings.Join(plan.EntraLeftOut, ", ") + ".")
+		s.box.Add(c)
+	}
+	s.box.Refresh()
+	return true
+}

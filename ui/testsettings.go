@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -129,6 +130,16 @@ func (s *testScreen) show(rep *graphops.TestReport) {
 		if c.Message != "" {
 			lines.Add(para(c.Message))
 		}
+		if c.OK && (c.Pending || c.Warning) {
+			icon = theme.NewWarningThemedResource(theme.WarningIcon())
+			if c.Pending {
+				icon = theme.NewWarningThemedResource(theme.HistoryIcon())
+			}
+			name.Importance = widget.WarningImportance
+			if c.NextStep != "" {
+				lines.Add(para(c.NextStep))
+			}
+		}
 		if !c.OK {
 			icon = theme.NewErrorThemedResource(theme.ErrorIcon())
 			name.Importance = widget.DangerImportance
@@ -146,7 +157,29 @@ func (s *testScreen) show(rep *graphops.TestReport) {
 		}
 		s.checks.Add(container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil, lines))
 	}
+	if sc := rep.Scoping; sc != nil && sc.State == graphops.ScopingDefeated && len(sc.EntraGrants) > 0 && s.w.eng.Flow() == wizard.FlowNewSetup {
+		fix := widget.NewButtonWithIcon("Remove the Entra grants of "+strings.Join(sc.EntraGrants, ", "), theme.DeleteIcon(), s.removeGrants)
+		fix.Importance = widget.WarningImportance
+		s.checks.Add(container.NewHBox(fix))
+	}
 	s.checks.Refresh()
+}
+
+// removeGrants revokes the Exchange permissions' grants in Entra ID (RBAC for
+// Applications: each one opens every mailbox), then the admin tests again.
+func (s *testScreen) removeGrants() {
+	w := s.w
+	e := w.eng
+	w.run("Removing the mail permissions' grants from the app in Entra ID…", func(ctx context.Context) error {
+		_, err := e.RemoveEntraGrants(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			w.problem.show(err)
+			return
+		}
+		w.problem.info("The grants were removed. Press Test again.")
+	})
 }
 
 func (s *testScreen) result(st *wizard.State) bool {
