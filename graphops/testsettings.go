@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/microsoftgraph/msgraph-sdk-go/auditlogs"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/sites"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
 
@@ -37,7 +39,46 @@ const (
 	ProbeDomains   ProbeKind = "domains"   // Domain.Read.All
 	ProbeReports   ProbeKind = "reports"   // Reports.Read.All: the active user report
 	ProbeAuditLogs ProbeKind = "auditlogs" // AuditLog.Read.All
+	ProbeSites     ProbeKind = "sites"     // Sites.Read.All: the tenant's root SharePoint site
+	ProbeFiles     ProbeKind = "files"     // Files.Read.All: the root site's document library
 )
+
+// ProbeKinds is every kind Test Settings knows, in the order docs list them.
+var ProbeKinds = []ProbeKind{ProbeUsers, ProbeInbox, ProbeCalendar, ProbeSendMail, ProbeRoleOnly, ProbeGroups,
+	ProbeOrg, ProbeDomains, ProbeReports, ProbeAuditLogs, ProbeSites, ProbeFiles}
+
+// DefaultProbe is the probe that proves a Microsoft Graph application
+// permission when no profile names one (permissions an admin picks for a
+// custom app): the cheapest read the permission allows, or ProbeRoleOnly for a
+// permission no read-only call can prove (Group.Create: testing it would
+// create a group).
+func DefaultProbe(permission string) ProbeKind {
+	switch strings.ToLower(permission) {
+	case "user.read.all", "user.readwrite.all", "user.readbasic.all":
+		return ProbeUsers
+	case "mail.read", "mail.readwrite", "mail.readbasic", "mail.readbasic.all":
+		return ProbeInbox
+	case "mail.send":
+		return ProbeSendMail
+	case "calendars.read", "calendars.readwrite", "calendars.readbasic":
+		return ProbeCalendar
+	case "group.read.all", "group.readwrite.all", "groupmember.read.all":
+		return ProbeGroups
+	case "organization.read.all", "directory.read.all", "directory.readwrite.all":
+		return ProbeOrg
+	case "domain.read.all":
+		return ProbeDomains
+	case "reports.read.all":
+		return ProbeReports
+	case "auditlog.read.all":
+		return ProbeAuditLogs
+	case "sites.read.all", "sites.readwrite.all":
+		return ProbeSites
+	case "files.read.all", "files.readwrite.all":
+		return ProbeFiles
+	}
+	return ProbeRoleOnly
+}
 
 // Probe ties a permission to the call that proves it.
 type Probe struct {
@@ -307,9 +348,12 @@ func (o TestOptions) probeChecks(has map[string]bool) []*probeRun {
 		case r.rbac && (p.Kind == ProbeRoleOnly || (p.Kind == ProbeSendMail && o.SendTo == "")):
 			r.done, r.check.OK = true, true
 			r.check.Message = p.Permission + " comes from Exchange (RBAC for Applications); the Mailbox scoping check tests it (no test message sent)."
-		case p.Kind == ProbeRoleOnly || (p.Kind == ProbeSendMail && o.SendTo == ""):
+		case p.Kind == ProbeSendMail && o.SendTo == "":
 			r.done, r.check.OK = true, true
 			r.check.Message = p.Permission + " is granted (no test message sent)."
+		case p.Kind == ProbeRoleOnly:
+			r.done, r.check.OK = true, true
+			r.check.Message = roleOnlyMessage(p.Permission)
 		case (p.Kind == ProbeInbox || p.Kind == ProbeCalendar || p.Kind == ProbeSendMail) && o.Mailbox == "":
 			r.done = true
 			r.check.Message = "Choose a mailbox to test " + p.Permission + "."
@@ -332,8 +376,64 @@ func probeName(p Probe) string {
 		return "Send a test message (" + p.Permission + ")"
 	case ProbeReports:
 		return "Read usage reports (" + p.Permission + ")"
+	case ProbeGroups:
+		return "Read groups (" + p.Permission + ")"
+	case ProbeOrg:
+		return "Read the organization (" + p.Permission + ")"
+	case ProbeDomains:
+		return "Read the domains (" + p.Permission + ")"
+	case ProbeAuditLogs:
+		return "Read the audit log (" + p.Permission + ")"
+	case ProbeSites:
+		return "Read SharePoint sites (" + p.Permission + ")"
+	case ProbeFiles:
+		return "Read files (" + p.Permission + ")"
+	case ProbeRoleOnly:
+		return "Granted: " + p.Permission
 	}
 	return p.Permission
+}
+
+// probeWorked is what a probe that answered 2xx proved.
+func probeWorked(p Probe) string {
+	switch p.Kind {
+	case ProbeUsers:
+		return "Read a user from the directory."
+	case ProbeInbox:
+		return "Read the mailbox's inbox."
+	case ProbeCalendar:
+		return "Read the mailbox's calendar."
+	case ProbeSendMail:
+		return "Sent the test message."
+	case ProbeGroups:
+		return "Listed the groups."
+	case ProbeOrg:
+		return "Read the organization's details."
+	case ProbeDomains:
+		return "Listed the tenant's domains."
+	case ProbeReports:
+		return "Downloaded the Microsoft 365 active user report (last 7 days)."
+	case ProbeAuditLogs:
+		return "Read the directory audit log."
+	case ProbeSites:
+		return "Read the tenant's root SharePoint site."
+	case ProbeFiles:
+		return "Read the root site's document library."
+	}
+	return "Works."
+}
+
+// roleOnlyMessage says plainly that only the grant was checked, and why.
+func roleOnlyMessage(permission string) string {
+	l := strings.ToLower(permission)
+	granted := permission + " is granted (it is in the app's token). "
+	switch {
+	case l == "group.create":
+		return granted + "The only call that proves it creates a group, so Test Settings checks the grant only."
+	case strings.Contains(l, "write") || strings.Contains(l, "create") || strings.HasSuffix(l, ".send"):
+		return granted + "Proving it would change something in the tenant, so Test Settings checks the grant only."
+	}
+	return granted + "Test Settings has no read-only call for it, so it checks the grant only."
 }
 
 // runProbes sends every pending probe in one $batch and records each outcome.
@@ -372,7 +472,20 @@ func (o TestOptions) runProbes(ctx context.Context, client graphClient, adapter 
 			period := "D7"
 			err = b.add(key, step(client.Reports().GetOffice365ActiveUserDetailWithPeriod(&period).ToGetRequestInformation(ctx, nil)))
 		case ProbeAuditLogs:
-			err = b.add(key, step(client.AuditLogs().DirectoryAudits().ToGetRequestInformation(ctx, nil)))
+			err = b.add(key, step(client.AuditLogs().DirectoryAudits().ToGetRequestInformation(ctx,
+				&auditlogs.DirectoryAuditsRequestBuilderGetRequestConfiguration{
+					QueryParameters: &auditlogs.DirectoryAuditsRequestBuilderGetQueryParameters{Top: &top}})))
+		case ProbeSites:
+			// GET /sites/root: "the tenant root site" (site-get.md; Sites.Read.All).
+			err = b.add(key, step(client.Sites().BySiteId("root").ToGetRequestInformation(ctx,
+				&sites.SiteItemRequestBuilderGetRequestConfiguration{
+					QueryParameters: &sites.SiteItemRequestBuilderGetQueryParameters{Select: []string{"id", "webUrl"}}})))
+		case ProbeFiles:
+			// GET /sites/root/drive: the root site's document library
+			// (drive-get.md, "Get the document library for a site"; Files.Read.All).
+			err = b.add(key, step(client.Sites().BySiteId("root").Drive().ToGetRequestInformation(ctx,
+				&sites.ItemDriveRequestBuilderGetRequestConfiguration{
+					QueryParameters: &sites.ItemDriveRequestBuilderGetQueryParameters{Select: []string{"id", "driveType"}}})))
 		default:
 			p.done, p.check.Message = true, "Unknown probe "+string(p.probe.Kind)
 			continue
@@ -397,7 +510,7 @@ func (o TestOptions) runProbes(ctx context.Context, client graphClient, adapter 
 		st := res.status(key)
 		if st >= 200 && st < 400 {
 			p.done, p.check.OK = true, true
-			p.check.Message = "Works."
+			p.check.Message = probeWorked(p.probe)
 			continue
 		}
 		_, perr := batchParse[models.Entityable](res, key, models.CreateEntityFromDiscriminatorValue)

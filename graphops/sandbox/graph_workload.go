@@ -52,6 +52,11 @@ var (
 		Delegated:   []string{"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"},
 		Application: []string{"Sites.Read.All", "Sites.ReadWrite.All", "Sites.Manage.All", "Sites.FullControl.All"},
 	}
+	// GET /sites/{siteId}/drive (drive-get.md): files or sites permissions.
+	permSiteDrive = Perm{
+		Delegated:   []string{"Files.Read", "Files.ReadWrite", "Files.Read.All", "Files.ReadWrite.All", "Sites.Read.All", "Sites.ReadWrite.All"},
+		Application: []string{"Files.Read.All", "Files.ReadWrite.All", "Sites.Read.All", "Sites.ReadWrite.All"},
+	}
 )
 
 // routeWorkload registers users, groups, mail, calendar and reports on s.graphMux.
@@ -90,6 +95,7 @@ func (s *Server) routeWorkload() {
 	// Read probes of other integration guides.
 	s.graphRoute("GET /v1.0/auditLogs/directoryAudits", permAuditLog, s.listDirectoryAudits)
 	s.graphRoute("GET /v1.0/sites/root", permSites, s.getRootSite)
+	s.graphRoute("GET /v1.0/sites/root/drive", permSiteDrive, s.getRootSiteDrive)
 }
 
 // --- paging --------------------------------------------------------------

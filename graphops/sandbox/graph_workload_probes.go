@@ -9,7 +9,8 @@ import (
 
 // The cheap read probes other integration guides' "Test Settings" use:
 // GET /auditLogs/directoryAudits?$top=1 (AuditLog.Read.All; directoryaudit-list.md)
-// and GET /sites/root (Sites.Read.All; site-get.md).
+// GET /sites/root (Sites.Read.All; site-get.md) and GET /sites/root/drive, the
+// root site's document library (Files.Read.All or Sites.Read.All; drive-get.md).
 
 // wlAuditReaderRoles are the roles a signed-in user needs to read audit logs
 // (directoryaudit-list.md: Reports Reader, Security Reader, Security
@@ -115,5 +116,25 @@ func (s *Server) getRootSite(q *Req) {
 		"siteCollection":       map[string]any{"hostname": host},
 	})
 	out["@odata.context"] = q.Context("sites/$entity")
+	q.JSON(http.StatusOK, out)
+}
+
+// getRootSiteDrive answers the root site's default document library with the
+// drive resource's properties (drive-get.md, resources/drive.md).
+func (s *Server) getRootSiteDrive(q *Req) {
+	t := q.T
+	host := strings.TrimSuffix(t.InitialDomain(), ".onmicrosoft.com") + ".sharepoint.com"
+	created := time.Now().UTC().AddDate(-1, 0, 0).Truncate(24 * time.Hour)
+	out := q.Select(map[string]any{
+		"createdDateTime":      graphTime(created),
+		"description":          "",
+		"id":                   "b!" + strings.ReplaceAll(deterministicGUID(t.ID, "drive"), "-", ""),
+		"lastModifiedDateTime": graphTime(created),
+		"name":                 "Documents",
+		"webUrl":               "https://" + host + "/Shared%20Documents",
+		"driveType":            "documentLibrary",
+		"quota":                map[string]any{"deleted": 0, "remaining": int64(1099511627776), "state": "normal", "total": int64(1099511627776), "used": 0},
+	})
+	out["@odata.context"] = q.Context("drives/$entity")
 	q.JSON(http.StatusOK, out)
 }
