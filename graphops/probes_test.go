@@ -78,7 +78,7 @@ func TestFilesProbeNeedsOnlyFiles(t *testing.T) {
 	rep, err := TestSettings(ctx, TestOptions{Cloud: e.cloud, HTTPClient: e.http(), TenantID: r.admin.TenantID,
 		ClientID: r.app.AppID, Credential: AppCredential{Secret: r.secret.Value}, Expect: spec.AppRoles,
 		Probes: []Probe{{Permission: "Files.Read.All", Kind: ProbeFiles}, {Permission: "Files.Read.All", Kind: ProbeSites}},
-		Fresh: true, Patience: 5 * time.Second})
+		Fresh:  true, Patience: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
