@@ -197,9 +197,9 @@ func newRemoveOld(w *Window) *removeOldScreen { return &removeOldScreen{w: w} }
 
 func (s *removeOldScreen) title() string {
 	if s.w.eng.Flow() == wizard.FlowNewSetup {
-		return "Leftover secret removed"
+		return "Remove the leftover secret"
 	}
-	return "Old secret removed"
+	return "Remove the old secret"
 }
 
 func (s *removeOldScreen) toRemove(st *wizard.State) []string {

@@ -224,7 +224,7 @@ func TestReplaceExpiredSecretEndToEnd(t *testing.T) {
 	h.on("Keychain updated")
 	h.next("Save to the keychain")
 	h.next("Next")
-	h.on("Old secret removed")
+	h.on("Remove the old secret")
 	h.next("Remove old secret")
 	h.next("Finish")
 

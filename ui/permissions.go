@@ -65,8 +65,7 @@ func (s *permissionsScreen) view() fyne.CanvasObject {
 		fn := container.NewVBox(para(f.Functionality))
 		if f.Reason != "" {
 			r := para(f.Reason)
-			r.Importance = widget.LowImportance
-			r.SizeName = theme.SizeNameCaptionText
+			r.TextStyle = fyne.TextStyle{Italic: true}
 			fn.Add(r)
 		}
 		perms := make([]fyne.CanvasObject, 0, len(f.ApplicationPermissions))

@@ -246,12 +246,13 @@ func (s *secretScreen) result(st *wizard.State) bool {
 	s.value.TextStyle = fyne.TextStyle{Monospace: true}
 	s.value.Selectable = true
 	s.copied = widget.NewLabel("")
-	s.copied.Importance = widget.LowImportance
 	s.copied.Wrapping = fyne.TextWrapWord
+	s.copied.Hide()
 	value := sec.Value
 	s.copyValue = widget.NewButtonWithIcon("Copy Value", theme.ContentCopyIcon(), func() {
 		w.copySecret(value)
 		s.copied.SetText("Copied. The clipboard is cleared in " + w.clipboardTTL.Round(time.Second).String() + " if it still holds the secret.")
+		s.copied.Show()
 	})
 	s.copyValue.Importance = widget.HighImportance
 	s.outcome.Add(widget.NewCard("", "", container.NewVBox(
@@ -261,7 +262,6 @@ func (s *secretScreen) result(st *wizard.State) bool {
 		"for \"invalid client secret\" (AADSTS7000215).")
 	s.outcome.Add(c)
 	sid := widget.NewLabel("Secret ID (not needed by HelpMaster): " + sec.KeyID)
-	sid.Importance = widget.LowImportance
 	sid.Wrapping = fyne.TextWrapWord
 	s.outcome.Add(sid)
 	s.outcome.Add(para("Description: " + sec.DisplayName + "   Expires: " + sec.End.Local().Format("2 January 2006")))

@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -26,6 +29,14 @@ func newStepList() *stepList {
 	return &stepList{box: container.NewVBox()}
 }
 
+// view is the list at a steady width, so the screen does not shift as the
+// titles change.
+func (l *stepList) view() fyne.CanvasObject {
+	min := canvas.NewRectangle(color.Transparent)
+	min.SetMinSize(fyne.NewSize(215, 0))
+	return container.NewStack(min, l.box)
+}
+
 // set shows the steps; shown is the step whose screen is open (it is marked
 // current even when the engine already moved past it).
 func (l *stepList) set(steps []wizard.StepView, shown wizard.StepID) {
@@ -40,6 +51,9 @@ func (l *stepList) set(steps []wizard.StepView, shown wizard.StepID) {
 		return
 	}
 	for _, s := range steps {
+		if s.Skipped && s.ID != shown {
+			continue // housekeeping steps that do not apply (and profiles without them)
+		}
 		state := "todo"
 		switch {
 		case s.ID == shown:

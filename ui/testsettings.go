@@ -52,8 +52,8 @@ func (s *testScreen) view() fyne.CanvasObject {
 		s.box.Add(formRow("Send a test message", s.sendTo,
 			para("Leave it empty to check Mail.Send without sending anything.")))
 	}
-	s.box.Add(s.checks)
 	s.box.Add(s.success)
+	s.box.Add(s.checks)
 	s.pending(st)
 	return s.box
 }
@@ -119,43 +119,39 @@ func (s *testScreen) setBusy(b bool) {
 	}
 }
 
-// show lists each check's outcome.
+// show lists each check's outcome: one line each, the next step under a
+// failure.
 func (s *testScreen) show(rep *graphops.TestReport) {
 	s.checks.Objects = nil
 	s.spinners = nil
 	for _, c := range rep.Checks {
 		var icon fyne.Resource = theme.NewSuccessThemedResource(theme.ConfirmIcon())
-		name := bold(c.Name)
-		lines := container.NewVBox(name)
-		if c.Message != "" {
-			lines.Add(para(c.Message))
-		}
-		if c.OK && (c.Pending || c.Warning) {
-			icon = theme.NewWarningThemedResource(theme.WarningIcon())
-			if c.Pending {
-				icon = theme.NewWarningThemedResource(theme.HistoryIcon())
-			}
-			name.Importance = widget.WarningImportance
-			if c.NextStep != "" {
-				lines.Add(para(c.NextStep))
-			}
-		}
-		if !c.OK {
+		nameStyle := widget.RichTextStyleStrong
+		switch {
+		case !c.OK:
 			icon = theme.NewErrorThemedResource(theme.ErrorIcon())
-			name.Importance = widget.DangerImportance
-			if c.NextStep != "" {
-				n := para("Next step: " + c.NextStep)
-				n.Importance = widget.WarningImportance
-				lines.Add(n)
-			}
-			if c.Code != "" {
-				code := widget.NewLabel("Code: " + c.Code)
-				code.Importance = widget.LowImportance
-				code.Selectable = true
-				lines.Add(code)
-			}
+			nameStyle.ColorName = theme.ColorNameError
+		case c.Pending:
+			icon = theme.NewWarningThemedResource(theme.HistoryIcon())
+			nameStyle.ColorName = theme.ColorNameWarning
+		case c.Warning:
+			icon = theme.NewWarningThemedResource(theme.WarningIcon())
+			nameStyle.ColorName = theme.ColorNameWarning
 		}
-		s.checks.Add(container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil, lines))
+		segs := []widget.RichTextSegment{&widget.TextSegment{Style: nameStyle, Text: c.Name}}
+		if c.Message != "" {
+			segs = append(segs, &widget.TextSegment{Style: widget.RichTextStyleInline, Text: "  " + c.Message})
+		}
+		if c.NextStep != "" && (!c.OK || c.Pending || c.Warning) {
+			segs = append(segs, &widget.TextSegment{Style: widget.RichTextStyleParagraph, Text: ""},
+				&widget.TextSegment{Style: widget.RichTextStyleInline, Text: "Next step: " + c.NextStep})
+		}
+		if c.Code != "" && !c.OK {
+			segs = append(segs, &widget.TextSegment{Style: widget.RichTextStyleInline, Text: "  (" + c.Code + ")"})
+		}
+		rt := widget.NewRichText(segs...)
+		rt.Wrapping = fyne.TextWrapWord
+		s.checks.Add(container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil, rt))
 	}
 	if sc := rep.Scoping; sc != nil && sc.State == graphops.ScopingDefeated && len(sc.EntraGrants) > 0 && s.w.eng.Flow() == wizard.FlowNewSetup {
 		fix := widget.NewButtonWithIcon("Remove the Entra grants of "+strings.Join(sc.EntraGrants, ", "), theme.DeleteIcon(), s.removeGrants)

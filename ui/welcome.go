@@ -91,24 +91,31 @@ func (s *welcomeScreen) build() {
 		d := para(text)
 		return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(250, b.MinSize().Height), b), nil, d)
 	}
+	storedBox := container.NewVBox()
+	if len(stored) > 0 {
+		box.Add(storedBox) // what is stored (and any alarm) comes first
+	}
 	box.Add(heading2("What do you want to do?"))
 	box.Add(choice(s.newSetup, "Register the HelpMaster app in Microsoft Entra ID, grant its Microsoft Graph permissions, create its client secret, limit its mailboxes and test it."))
 	box.Add(choice(s.replace, "The secret expired (or soon will): make a new one for the same app, test it, and remove the old one."))
 	box.Add(choice(s.existing, "You registered the app already: enter its Application (client) ID, Directory (tenant) ID and secret, test them and store them."))
 	box.Add(choice(s.testStored, "Run Test Settings with what this computer's keychain holds."))
 
-	box.Add(widget.NewSeparator())
-	box.Add(heading2("Stored in this computer's keychain"))
+	if len(stored) == 0 {
+		box.Add(widget.NewSeparator())
+		box.Add(storedBox)
+	}
+	storedBox.Add(heading2("Stored in this computer's keychain"))
 	switch {
 	case err != nil:
 		l := para("The list of stored settings could not be read: " + err.Error())
 		l.Importance = widget.DangerImportance
-		box.Add(l)
+		storedBox.Add(l)
 	case len(stored) == 0:
-		box.Add(para("Nothing yet. After New setup or Enter existing details, the app is listed here with the date its secret expires."))
+		storedBox.Add(para("Nothing yet. After New setup or Enter existing details, the app is listed here with the date its secret expires."))
 	}
 	for i, st := range stored {
-		box.Add(s.storedCard(i, st))
+		storedBox.Add(s.storedCard(i, st))
 	}
 	s.box = box
 }
@@ -163,7 +170,11 @@ func expiryLine(st frontend.Stored) (string, widget.Importance, fyne.Resource) {
 	when := st.Credential.Expires.Local().Format("2 January 2006")
 	switch st.Expiry() {
 	case frontend.ExpiryExpired:
-		return fmt.Sprintf("The %s EXPIRED on %s (%s ago). HelpMaster can no longer connect to Microsoft 365. Replace it now.", what, when, days(st.DaysLeft)),
+		ago := "less than a day ago"
+		if n := -st.DaysLeft - 1; n > 0 { // DaysLeft rounds down: -1 is under a day ago
+			ago = days(n) + " ago"
+		}
+		return fmt.Sprintf("The %s EXPIRED on %s (%s). HelpMaster can no longer connect to Microsoft 365. Replace it now.", what, when, ago),
 			widget.DangerImportance, theme.ErrorIcon()
 	case frontend.ExpirySoon:
 		return fmt.Sprintf("The %s expires in %s, on %s. Replace it before then, or HelpMaster stops connecting.", what, days(st.DaysLeft), when),

@@ -114,7 +114,7 @@ func (w *Window) build() {
 	nav := container.NewHBox(w.cancelBtn, layoutSpacer(), w.backBtn, w.nextBtn)
 	bottom := container.NewVBox(widget.NewSeparator(), w.progressBox, container.NewPadded(nav))
 
-	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.NewPadded(w.steps.box))
+	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), container.NewPadded(w.steps.view()))
 	w.win.SetContent(container.NewBorder(nil, bottom, left, nil, container.NewPadded(w.scroll)))
 	w.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { w.typedKey(ev.Name) })
 }
