@@ -20,11 +20,7 @@ var (
 )
 
 // ProbeKinds is every graphops.ProbeKind a profile may name.
-var ProbeKinds = []graphops.ProbeKind{
-	graphops.ProbeUsers, graphops.ProbeInbox, graphops.ProbeCalendar, graphops.ProbeSendMail,
-	graphops.ProbeRoleOnly, graphops.ProbeGroups, graphops.ProbeOrg, graphops.ProbeDomains,
-	graphops.ProbeReports, graphops.ProbeAuditLogs,
-}
+var ProbeKinds = graphops.ProbeKinds
 
 // ExchangeScopable is the application permissions Exchange Online can restrict
 // to some mailboxes (ApplicationAccessPolicy / RBAC for Applications; the list
@@ -110,6 +106,17 @@ func (p *Profile) check() ErrorList {
 	case !keyRe.MatchString(p.Key) || len(p.Key) > maxKey:
 		c.add("key", "%q is not a profile key: use up to %d lower-case letters, digits and single hyphens, starting with a letter (like %q)", p.Key, maxKey, HelpMaster)
 	}
+	seenAlias := map[string]bool{p.Key: true}
+	for i, a := range p.Aliases {
+		field := fmt.Sprintf("aliases[%d]", i)
+		switch {
+		case !keyRe.MatchString(a) || len(a) > maxKey:
+			c.add(field, "%q is not a profile key: use up to %d lower-case letters, digits and single hyphens, starting with a letter", a, maxKey)
+		case seenAlias[a]:
+			c.add(field, "%q is the key or another alias already", a)
+		}
+		seenAlias[a] = true
+	}
 	c.line("product", p.Product, true, maxLabel)
 	c.line("vendor", p.Vendor, false, maxLabel)
 	c.line("guide.title", p.Guide.Title, true, maxLine)
@@ -164,8 +171,20 @@ func (p *Profile) check() ErrorList {
 		{"test", h.Test}, {"finish", h.Finish}} {
 		c.text("help."+t.name, t.v)
 	}
+	c.line("customPermissions.label", p.CustomPerms.Label, false, maxLabel)
+	c.text("customPermissions.text", p.CustomPerms.Text)
+	if !p.CustomPerms.Enabled && (p.CustomPerms.Label != "" || p.CustomPerms.Text != "") {
+		c.add("customPermissions.enabled", "is false, yet customPermissions has settings; set enabled to true or remove them")
+	}
+	if p.CustomPerms.Enabled && flow == FlowVendorConsent {
+		c.add("customPermissions", "the vendor-consent flow registers no app, so there are no permissions to pick")
+	}
+	known := p.knownPermissions()
 	for i, l := range p.Legacy {
 		field := fmt.Sprintf("legacy[%d]", i)
+		if l.MappedTo != "" && c.scope(field+".mappedTo", l.MappedTo) && !known[strings.ToLower(l.MappedTo)] {
+			c.add(field+".mappedTo", "%s is not a permission of this profile: add it to a feature or to delegated.add, so the app gets what replaces %s", l.MappedTo, l.Permission)
+		}
 		c.line(field+".api", l.API, true, maxLabel)
 		c.line(field+".permission", l.Permission, true, maxLabel)
 		if l.Type != "" && l.Type != "application" && l.Type != "delegated" {
@@ -225,7 +244,7 @@ func (p *Profile) checkApp(c *checker, flow Flow) {
 // permissions (lower-cased).
 func (p *Profile) checkFeatures(c *checker) map[string]bool {
 	appPerms := map[string]bool{}
-	if len(p.Features) == 0 {
+	if len(p.Features) == 0 && !p.CustomPerms.Enabled {
 		c.add("features", "needs at least one feature (a row of the guide's permission table)")
 	}
 	keys := map[string]int{}
@@ -292,9 +311,24 @@ func (p *Profile) checkDefaults(c *checker) {
 		}
 		seen[k] = true
 	}
-	if len(p.Features) > 0 && len(p.Selected(p.Defaults.Features)) == 0 {
+	if len(p.Features) > 0 && len(p.Selected(p.Defaults.Features)) == 0 && !p.CustomPerms.Enabled {
 		c.add("defaults.features", "no feature would be on at first: list at least one here, or mark one feature required")
 	}
+}
+
+// knownPermissions is every application permission and delegated scope the
+// profile asks for (lower-cased).
+func (p *Profile) knownPermissions() map[string]bool {
+	out := map[string]bool{}
+	for _, f := range p.Features {
+		for _, v := range append(append([]string(nil), f.ApplicationPermissions...), f.DelegatedScopes...) {
+			out[strings.ToLower(v)] = true
+		}
+	}
+	for _, v := range p.Delegated.Add {
+		out[strings.ToLower(v)] = true
+	}
+	return out
 }
 
 func (p *Profile) featureKeys() []string {
@@ -415,7 +449,7 @@ func (p *Profile) checkProbes(c *checker, flow Flow, appPerms map[string]bool) {
 		field := fmt.Sprintf("probes[%d]", i)
 		if c.appPermission(field+".permission", pr.Permission) {
 			switch {
-			case !appPerms[strings.ToLower(pr.Permission)]:
+			case !appPerms[strings.ToLower(pr.Permission)] && !p.CustomPerms.Enabled:
 				c.add(field+".permission", "%s is not an application permission of any feature", pr.Permission)
 			case probed[strings.ToLower(pr.Permission)]:
 				c.add(field+".permission", "%s already has a probe", pr.Permission)

@@ -14,8 +14,10 @@ import (
 // the corpus in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(base))
-	if data, err := assets.Profiles.ReadFile("profiles/helpmaster.json"); err == nil {
-		f.Add(data)
+	for _, k := range Keys() {
+		if data, err := assets.Profiles.ReadFile("profiles/" + k + ".json"); err == nil {
+			f.Add(data)
+		}
 	}
 	for _, s := range []string{"", "{}", "[]", "null", `{"format":1,"features":[{"key":"a","colour":1}]}`,
 		"{\"features\": [{\n  \"required\": \"yes\"}]}", `{"format":1} {}`, "{\"a\":\n", "\xef\xbb\xbf{}"} {
@@ -59,7 +61,7 @@ func FuzzParse(f *testing.F) {
 		for _, f := range p.Features {
 			keys = append(keys, f.Key)
 		}
-		if len(p.Selected(nil)) > len(keys) || len(p.DefaultFeatures()) == 0 {
+		if len(p.Selected(nil)) > len(keys) || (len(p.DefaultFeatures()) == 0 && !p.Custom()) {
 			t.Fatalf("selection: %v / defaults %v", p.Selected(nil), p.DefaultFeatures())
 		}
 		roles := p.AppRoles(keys)
@@ -86,5 +88,9 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		_ = p.AppSpec("", keys)
+		picked := []string{"Group.Create", "User.Read.All"}
+		if all, probes := p.AllAppRoles(keys, picked), p.AllProbes(keys, picked); p.Custom() && len(all) != len(probes) {
+			t.Fatalf("%d probes for %d permissions with picked ones", len(probes), len(all))
+		}
 	})
 }

@@ -63,7 +63,8 @@ func (l ErrorList) Error() string {
 // ErrNotFound is returned (wrapped) by Load for a key with no built-in profile.
 var ErrNotFound = errors.New("no such built-in profile")
 
-// Load returns the built-in profile with that key.
+// Load returns the built-in profile with that key or alias (for example
+// "qualityclouds" for "quality-clouds").
 func Load(key string) (*Profile, error) {
 	if !keyRe.MatchString(key) {
 		return nil, fmt.Errorf("%w: %q is not a profile key (keys look like %s); built-in profiles: %s",
@@ -71,9 +72,26 @@ func Load(key string) (*Profile, error) {
 	}
 	data, err := assets.Profiles.ReadFile("profiles/" + key + ".json")
 	if err != nil {
+		for _, k := range builtinKeys() {
+			if p, err := loadBuiltin(k); err == nil && p.Names(key) {
+				return p, nil
+			}
+		}
 		return nil, fmt.Errorf("%w: there is no built-in profile %q; built-in profiles: %s",
 			ErrNotFound, key, strings.Join(builtinKeys(), ", "))
 	}
+	return parseBuiltin(data, key)
+}
+
+func loadBuiltin(key string) (*Profile, error) {
+	data, err := assets.Profiles.ReadFile("profiles/" + key + ".json")
+	if err != nil {
+		return nil, err
+	}
+	return parseBuiltin(data, key)
+}
+
+func parseBuiltin(data []byte, key string) (*Profile, error) {
 	p, err := parse(data, "built-in "+key+".json")
 	if err != nil {
 		return nil, err
@@ -83,6 +101,24 @@ func Load(key string) (*Profile, error) {
 	}
 	p.builtin = true
 	return p, nil
+}
+
+// Canonical is the key of the built-in profile that key names (itself, or the
+// profile an alias belongs to); key itself when no built-in has it.
+func Canonical(key string) string {
+	if p, err := Load(key); err == nil {
+		return p.Key
+	}
+	return key
+}
+
+// Keys lists the built-in profiles' keys, HelpMaster first, then by product.
+func Keys() []string {
+	var out []string
+	for _, p := range All() {
+		out = append(out, p.Key)
+	}
+	return out
 }
 
 // All returns every built-in profile that loads, HelpMaster first, then by

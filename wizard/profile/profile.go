@@ -19,6 +19,7 @@
 //	format          1 (required)
 //	key             slug: lower-case letters, digits and single hyphens, up to 32
 //	                characters (e.g. "helpmaster"); also names the app's uniqueName
+//	aliases         other keys the profile answers to (e.g. "qualityclouds")
 //	product         the product's name as the admin knows it (required)
 //	vendor          who makes it (optional)
 //	guide           {title, reference, url}: the setup guide the profile follows;
@@ -30,7 +31,8 @@
 //	                audience is "single-tenant" (the default, and the only one);
 //	                platform is "web"; http:// only for localhost
 //	features        [{key, label, module, functionality, applicationPermissions,
-//	                delegatedScopes, required, reason, note}], at least one;
+//	                delegatedScopes, required, reason, note}], at least one
+//	                (none needed when customPermissions is on);
 //	                module and functionality are the guide's table columns;
 //	                reason is the one-line "why" shown next to the permission
 //	defaults        {label, features, text}: the features ticked at first (the
@@ -58,8 +60,12 @@
 //	help            {intro, signIn, register, permissions, consent, credential,
 //	                secretValue, expiry, certificate, scoping, domains, test,
 //	                finish}: the text shown on each screen, in the guide's words
-//	legacy          [{api, permission, type, note}]: items a guide still lists
-//	                that the wizard does not add (retired APIs)
+//	customPermissions {enabled, label, text}: the admin picks application
+//	                permissions from the tenant's live list (a custom app); each
+//	                gets the profile's probe for it, else graphops.DefaultProbe
+//	legacy          [{api, permission, type, note, mappedTo}]: items a guide still
+//	                lists that the wizard does not add (retired APIs); mappedTo
+//	                names the Microsoft Graph permission that works today
 //	notes           free text for maintainers (where the profile departs from
 //	                the guide, and why)
 package profile
@@ -111,6 +117,7 @@ const (
 type Profile struct {
 	Format           int            `json:"format"`
 	Key              string         `json:"key"`
+	Aliases          []string       `json:"aliases,omitempty"`
 	Product          string         `json:"product"`
 	Vendor           string         `json:"vendor,omitempty"`
 	Guide            Guide          `json:"guide"`
@@ -126,6 +133,7 @@ type Profile struct {
 	Test             Test           `json:"test"`
 	Handoff          Handoff        `json:"handoff"`
 	Help             Help           `json:"help"`
+	CustomPerms      CustomPerms    `json:"customPermissions"`
 	Legacy           []LegacyItem   `json:"legacy,omitempty"`
 	Notes            []string       `json:"notes,omitempty"`
 	source           string         // where it was read from, for messages
@@ -254,6 +262,18 @@ type LegacyItem struct {
 	Permission string `json:"permission"`
 	Type       string `json:"type,omitempty"` // "application" or "delegated"
 	Note       string `json:"note"`
+	// MappedTo is the Microsoft Graph permission that does the job today (one
+	// the profile asks for), or empty when nothing replaces it.
+	MappedTo string `json:"mappedTo,omitempty"`
+}
+
+// CustomPerms lets the admin pick the application permissions (a custom app):
+// any the tenant's Microsoft Graph publishes, checked live when the wizard
+// prepares the app.
+type CustomPerms struct {
+	Enabled bool   `json:"enabled"`
+	Label   string `json:"label,omitempty"` // e.g. "Permissions"
+	Text    string `json:"text,omitempty"`
 }
 
 // Source is where the profile was read from (a file name, or
@@ -343,6 +363,47 @@ func appendNew(out []string, seen map[string]bool, vs ...string) []string {
 	return out
 }
 
+// Custom reports whether the admin picks permissions (customPermissions).
+func (p *Profile) Custom() bool { return p.CustomPerms.Enabled }
+
+// AllAppRoles is AppRoles plus the permissions the admin picked (only for a
+// profile with customPermissions; picked ones are ignored otherwise), without
+// repeats.
+func (p *Profile) AllAppRoles(featureKeys, picked []string) []string {
+	out := p.AppRoles(featureKeys)
+	if !p.Custom() {
+		return out
+	}
+	seen := map[string]bool{}
+	for _, r := range out {
+		seen[strings.ToLower(r)] = true
+	}
+	return appendNew(out, seen, picked...)
+}
+
+// Probe is the probe for one application permission: the profile's, else
+// graphops.DefaultProbe.
+func (p *Profile) Probe(permission string) graphops.Probe {
+	for _, pr := range p.PermissionProbes {
+		if strings.EqualFold(pr.Permission, permission) {
+			return graphops.Probe{Permission: permission, Kind: pr.Kind}
+		}
+	}
+	return graphops.Probe{Permission: permission, Kind: graphops.DefaultProbe(permission)}
+}
+
+// AllProbes is the probes for AllAppRoles, in that order.
+func (p *Profile) AllProbes(featureKeys, picked []string) []graphops.Probe {
+	if !p.Custom() {
+		return p.Probes(featureKeys)
+	}
+	var out []graphops.Probe
+	for _, r := range p.AllAppRoles(featureKeys, picked) {
+		out = append(out, p.Probe(r))
+	}
+	return out
+}
+
 // Probes is the Test Settings probes for a selection, in profile order.
 func (p *Profile) Probes(featureKeys []string) []graphops.Probe {
 	roles := map[string]bool{}
@@ -409,6 +470,26 @@ func (p *Profile) Reason(permission string) string {
 	return ""
 }
 
+// Names reports whether key is the profile's key or one of its aliases.
+func (p *Profile) Names(key string) bool {
+	if key == p.Key {
+		return true
+	}
+	for _, a := range p.Aliases {
+		if a == key {
+			return true
+		}
+	}
+	return false
+}
+
+// VendorCertificate reports whether the product's only credential is a
+// certificate the vendor provides: the wizard uploads it and, holding no
+// private key, tests the app from the admin's side.
+func (p *Profile) VendorCertificate() bool {
+	return len(p.Credential.Allowed) == 1 && p.Credential.Allowed[0] == CredentialVendorCertificate
+}
+
 // AllowsCredential reports whether the product accepts this credential type.
 func (p *Profile) AllowsCredential(t CredentialType) bool {
 	for _, a := range p.Credential.Allowed {
@@ -433,13 +514,19 @@ func (p *Profile) RedirectURIs() []string {
 // AppSpec is the app registration for a selection. An empty name means the
 // profile's default app name.
 func (p *Profile) AppSpec(name string, featureKeys []string) graphops.AppSpec {
+	return p.AppSpecFor(name, featureKeys, nil)
+}
+
+// AppSpecFor is AppSpec with the permissions the admin picked (a profile with
+// customPermissions).
+func (p *Profile) AppSpecFor(name string, featureKeys, picked []string) graphops.AppSpec {
 	if name == "" {
 		name = p.App.DefaultName
 	}
 	return graphops.AppSpec{
 		DisplayName:     name,
 		Profile:         p.Key,
-		AppRoles:        p.AppRoles(featureKeys),
+		AppRoles:        p.AllAppRoles(featureKeys, picked),
 		DelegatedScopes: p.DelegatedScopes(featureKeys),
 		WebRedirectURIs: p.RedirectURIs(),
 	}

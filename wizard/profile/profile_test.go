@@ -33,7 +33,7 @@ func TestBuiltinProfilesLoad(t *testing.T) {
 			}
 			// Every shipped profile keeps its own promises.
 			all := p.featureKeys()
-			if len(p.DefaultFeatures()) == 0 {
+			if len(p.DefaultFeatures()) == 0 && !p.Custom() {
 				t.Error("no default features")
 			}
 			for _, pr := range p.Probes(all) {
@@ -198,10 +198,12 @@ func TestOtherProfiles(t *testing.T) {
 		success     string
 		handoff     []string
 	}{
-		{key: "quickhelp", flow: FlowVendorConsent, roles: []string{"User.Read.All", "Reports.Read.All"},
-			domains: "vendor"},
+		{key: "quickhelp", flow: FlowRegister, roles: []string{"User.Read.All", "Reports.Read.All"},
+			credentials: []CredentialType{CredentialSecret}, domains: "vendor", button: "Test Settings",
+			handoff: []string{ValueClientID, ValueTenantID, ValueSecret, ValueDomains}},
 		{key: "quality-clouds", flow: FlowRegister,
 			roles:       []string{"AuditLog.Read.All", "Directory.Read.All", "Files.Read.All", "Group.Read.All", "Reports.Read.All", "Sites.Read.All", "User.Read.All"},
+			scopes:      []string{"User.Read"},
 			credentials: []CredentialType{CredentialSecret}, legacy: 1, button: "Test Settings",
 			handoff: []string{ValueClientID, ValueTenantID, ValueSecret}},
 		{key: "saas-connector", flow: FlowRegister,
@@ -213,6 +215,7 @@ func TestOtherProfiles(t *testing.T) {
 			roles:       []string{"Group.Create", "Group.Read.All", "Group.ReadWrite.All", "Domain.Read.All", "User.ReadWrite.All"},
 			credentials: []CredentialType{CredentialVendorCertificate}, button: "Verify", success: "Is verified",
 			handoff: []string{ValueClientID, ValueTenantID}},
+		{key: "custom", flow: FlowRegister, credentials: []CredentialType{CredentialSecret, CredentialCertificate}, button: "Test Settings"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
@@ -242,6 +245,66 @@ func TestOtherProfiles(t *testing.T) {
 				t.Error("no seed but HelpMaster scopes mailboxes")
 			}
 		})
+	}
+}
+
+// Aliases: the issue's command line says qualityclouds; the file's key stays
+// quality-clouds (it names the app's uniqueName).
+func TestAliases(t *testing.T) {
+	for _, k := range []string{"qualityclouds", "quality-clouds"} {
+		p, err := Load(k)
+		if err != nil || p.Key != "quality-clouds" || !p.Names("qualityclouds") || Canonical(k) != "quality-clouds" {
+			t.Errorf("Load(%q) = %v, %v", k, p, err)
+		}
+	}
+	if Canonical("nosuch") != "nosuch" {
+		t.Error("Canonical of an unknown key")
+	}
+	keys := Keys()
+	if len(keys) != len(All()) || keys[0] != HelpMaster {
+		t.Errorf("Keys() = %v", keys)
+	}
+	for _, k := range keys {
+		if k == "qualityclouds" {
+			t.Error("an alias is listed as a profile")
+		}
+	}
+}
+
+// The custom profile: the admin's picked permissions, each with a probe.
+func TestCustomPermissions(t *testing.T) {
+	p, err := Load("custom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	picked := []string{"User.Read.All", "Group.Create", "user.read.all", "Sites.Read.All"}
+	if got := p.AllAppRoles(nil, picked); !reflect.DeepEqual(got, []string{"User.Read.All", "Group.Create", "Sites.Read.All"}) {
+		t.Errorf("AllAppRoles = %v", got)
+	}
+	want := []graphops.Probe{{Permission: "User.Read.All", Kind: graphops.ProbeUsers}, {Permission: "Group.Create", Kind: graphops.ProbeRoleOnly},
+		{Permission: "Sites.Read.All", Kind: graphops.ProbeSites}}
+	if got := p.AllProbes(nil, picked); !reflect.DeepEqual(got, want) {
+		t.Errorf("AllProbes = %v", got)
+	}
+	if spec := p.AppSpecFor("My app", nil, picked); spec.DisplayName != "My app" || len(spec.AppRoles) != 3 || spec.Profile != "custom" {
+		t.Errorf("AppSpecFor = %+v", spec)
+	}
+	// A profile without customPermissions ignores picked ones.
+	hm, _ := Load(HelpMaster)
+	if got := hm.AllAppRoles([]string{"users"}, []string{"Group.Create"}); !reflect.DeepEqual(got, []string{"User.Read.All"}) {
+		t.Errorf("HelpMaster took a picked permission: %v", got)
+	}
+	// A profile's own probe wins over the default.
+	qc, _ := Load("qualityclouds")
+	if pr := qc.Probe("Directory.Read.All"); pr.Kind != graphops.ProbeOrg {
+		t.Errorf("Probe = %v", pr)
+	}
+	if qc.Legacy[0].MappedTo != "User.Read" || !containsFold(qc.DelegatedScopes(nil), "User.Read") {
+		t.Errorf("Quality Clouds' retired Azure AD Graph User.Read is not mapped to Microsoft Graph's: %+v", qc.Legacy)
+	}
+	ps, _ := Load("passly")
+	if !ps.VendorCertificate() || qc.VendorCertificate() {
+		t.Error("VendorCertificate")
 	}
 }
 
@@ -434,7 +497,7 @@ func TestSemanticErrors(t *testing.T) {
 		{"domain filter settings while off", func(m map[string]any) { m["domainFilter"].(map[string]any)["enabled"] = false },
 			[]string{`domainFilter.enabled: is false, yet the domain filter has settings`}},
 		{"unknown probe kind", func(m map[string]any) { m["probes"].([]any)[0].(map[string]any)["kind"] = "directory" },
-			[]string{`probes[0].kind: "directory" is not a probe the wizard knows; use one of users, inbox, calendar, sendmail, role, groups, org, domains, reports, auditlogs`}},
+			[]string{`probes[0].kind: "directory" is not a probe the wizard knows; use one of users, inbox, calendar, sendmail, role, groups, org, domains, reports, auditlogs, sites, files`}},
 		{"probe twice", func(m map[string]any) {
 			m["probes"] = append(m["probes"].([]any), map[string]any{"permission": "user.read.all", "kind": "role"})
 		}, []string{`probes[4].permission: user.read.all already has a probe`}},
@@ -447,6 +510,20 @@ func TestSemanticErrors(t *testing.T) {
 			[]string{`legacy[0].note: is required`}},
 		{"control character in help", func(m map[string]any) { m["help"] = map[string]any{"intro": "a\x07b"} },
 			[]string{`help.intro: contains a control character`}},
+		{"alias not a key", func(m map[string]any) { m["aliases"] = []any{"SaaS Connector", "saas-connector"} },
+			[]string{`aliases[0]: "SaaS Connector" is not a profile key`, `aliases[1]: "saas-connector" is the key or another alias already`}},
+		{"legacy mapped to nothing asked for", func(m map[string]any) { m["legacy"].([]any)[0].(map[string]any)["mappedTo"] = "User.Read" },
+			[]string{`legacy[0].mappedTo: User.Read is not a permission of this profile: add it to a feature or to delegated.add`}},
+		{"legacy mapped to a bad name", func(m map[string]any) { m["legacy"].([]any)[0].(map[string]any)["mappedTo"] = "User Read" },
+			[]string{`legacy[0].mappedTo: "User Read" is not shaped like a Microsoft Graph delegated permission`}},
+		{"custom permissions settings while off", func(m map[string]any) { m["customPermissions"] = map[string]any{"text": "Pick"} },
+			[]string{`customPermissions.enabled: is false, yet customPermissions has settings`}},
+		{"custom permissions with vendor consent", func(m map[string]any) {
+			m["flow"] = "vendor-consent"
+			m["customPermissions"] = map[string]any{"enabled": true}
+			delete(m["app"].(map[string]any), "redirectUris")
+			m["credential"] = map[string]any{}
+		}, []string{`customPermissions: the vendor-consent flow registers no app`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -493,7 +570,7 @@ func TestReadErrors(t *testing.T) {
 		{"missing comma", "{\n  \"format\": 1\n  \"key\": \"x\"\n}", `p.json:3:3: JSON syntax error: invalid character '"' after object key:value pair (a comma is missing before this)`},
 		{"truncated", "{\n  \"format\": 1,\n  \"features\": [", `p.json:3:16: the file ends before the profile does (a closing } or ] or " is missing)`},
 		{"two objects", "{\"format\": 1}\n{}", `p.json:2:1: more text after the profile's closing }; a file holds one profile`},
-		{"unknown top-level field", "{\n  \"format\": 1,\n  \"colour\": \"red\"\n}", `p.json:3:3: unknown field "colour"; the fields here are format, key, product, vendor, guide, flow, app, features, defaults, delegated, credential, mailboxScoping, domainFilter, probes, test, handoff, help, legacy, notes`},
+		{"unknown top-level field", "{\n  \"format\": 1,\n  \"colour\": \"red\"\n}", `p.json:3:3: unknown field "colour"; the fields here are format, key, aliases, product, vendor, guide, flow, app, features, defaults, delegated, credential, mailboxScoping, domainFilter, probes, test, handoff, help, customPermissions, legacy, notes`},
 		{"unknown nested field", "{\"format\": 1, \"features\": [{\"key\": \"a\"}, {\"key\": \"b\",\n  \"permissions\": [\"Mail.Send\"]}]}", `p.json:2:3: features[1]: unknown field "permissions"; the fields here are key, label, module, functionality, applicationPermissions, delegatedScopes, required, reason, note`},
 		{"unknown help screen", "{\"help\": {\"welcome\": \"hi\"}}", `p.json:1:11: help: unknown field "welcome"; the fields here are intro, signIn, register, permissions, consent, credential, secretValue, expiry, certificate, scoping, domains, test, finish`},
 		{"wrong type bool", "{\"features\": [{\n  \"required\": \"yes\"}]}", `p.json:2:15: features[0].required: expected true or false, found text`},
