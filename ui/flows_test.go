@@ -483,3 +483,41 @@ func tapButton(t *testing.T, root fyne.CanvasObject, text string) {
 func tapCheck(c *widget.Check) {
 	test.TapAt(c, fyne.NewPos(8, c.Size().Height/2))
 }
+
+// Mailbox access skipped: a plain warning, no script, and the setup still
+// tests green and is stored.
+func TestMailboxSkip(t *testing.T) {
+	h := newHarness(t)
+	test.Tap(h.welcome().newSetup)
+	h.signIn()
+	h.next("Next")
+	h.next("Next")
+	h.next("Register the app")
+	h.next("Grant admin consent for Contoso")
+	h.next("Next")
+	h.next("Create client secret")
+	h.next("Next")
+	h.on("Mailbox access")
+	mb := screenAs[*mailboxScreen](h)
+	if !mb.scriptBox.Visible() {
+		t.Fatal("the guide's access policy is not the first choice")
+	}
+	test.Tap(mb.skip)
+	top := h.w.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("Skip does not warn")
+	}
+	tapButton(t, top, "Skip")
+	h.idle()
+	st := h.w.eng.State()
+	if st.Scoping != "none" {
+		t.Fatalf("skip set scoping %q", st.Scoping)
+	}
+	h.on("Test Settings")
+	h.next("Test Settings")
+	h.next("Next")
+	h.next("Save to the keychain")
+	if list := h.stored(); len(list) != 1 {
+		t.Fatalf("stored %d", len(list))
+	}
+}

@@ -112,10 +112,21 @@ func (s *mailboxScreen) view() fyne.CanvasObject {
 			"The changes take "+exchange.Delay+" to reach Microsoft Graph; Test Settings checks them later."),
 		s.script, container.NewHBox(copyScript, saveScript))
 	s.skip = widget.NewButton("Skip: no limit", func() {
-		if _, label := s.modeLabel(exchange.ModeNone); label != "" {
-			s.mode.SetSelected(label)
-		}
-		w.next()
+		d := dialog.NewConfirm("Skip mailbox access?",
+			"Without a limit, the app can read and send mail as EVERY mailbox in "+orgName(st)+", not just HelpMaster's.\n"+
+				"You can limit it later: run New setup again and choose the mailboxes.",
+			func(ok bool) {
+				if !ok {
+					return
+				}
+				if _, label := s.modeLabel(exchange.ModeNone); label != "" {
+					s.mode.SetSelected(label)
+				}
+				w.next()
+			}, w.win)
+		d.SetConfirmText("Skip")
+		d.SetDismissText("Go back")
+		d.Show()
 	})
 
 	s.box = container.NewVBox(

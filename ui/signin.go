@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -69,7 +70,7 @@ func newSignIn(w *Window) *signInScreen {
 	)
 	s.noBrowse = widget.NewButton("No browser? Sign in as "+frontend.SandboxAdmin, func() {
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*1e9)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if err := w.fe.SandboxSignIn(ctx, ""); err != nil {
 				w.post(func() { w.problem.show(err) })
@@ -143,6 +144,7 @@ func (s *signInScreen) setBusy(b bool) {
 		s.cloud.Disable()
 		s.tenant.Disable()
 		s.useCode.Disable()
+		s.inputs.Hide() // the code or the browser hint in view, not the form
 		if s.w.eng.State().SignInMethod != "device-code" {
 			s.waiting.Show()
 		}
@@ -151,6 +153,7 @@ func (s *signInScreen) setBusy(b bool) {
 	s.cloud.Enable()
 	s.tenant.Enable()
 	s.useCode.Enable()
+	s.inputs.Show()
 	s.waiting.Hide()
 	s.codeBox.Hide()
 }
