@@ -96,6 +96,11 @@ tenant)
 	shift
 	go run ./cmd/m365wizard sandbox "$@"
 	;;
+windows)
+	# The Windows build: cross-compiled, packaged, signed, and run under Wine (docs/windows.md).
+	shift
+	exec .ci/windows.sh "$@"
+	;;
 *)
 	sed -n '2,7p' "$0" >&2
 	exit 2
