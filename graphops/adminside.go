@@ -2,6 +2,7 @@ package graphops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -31,6 +32,11 @@ type AdminCheckOptions struct {
 	// Product and TestButton name the vendor's own test ("Passly", "Verify").
 	Product, TestButton string
 	Now                 time.Time // time.Now when zero
+	// Fresh marks an app made moments ago: while Entra replicates it, reading
+	// it by Application (client) ID may answer 404; the check waits for it up
+	// to Patience (default 2 minutes).
+	Fresh    bool
+	Patience time.Duration
 }
 
 // Check names of the admin-side Test Settings.
@@ -55,27 +61,49 @@ func (s *Session) CheckFromAdminSide(ctx context.Context, o AdminCheckOptions) (
 		now = time.Now()
 	}
 	clientID, graphID := o.ClientID, GraphAppID
-	b := newBatch(s.adapter)
-	if err := b.add("app", step(s.Graph.ApplicationsWithAppId(&clientID).ToGetRequestInformation(ctx,
-		&applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRequestConfiguration{
-			QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{
-				Select: []string{"id", "appId", "displayName", "keyCredentials"}}}))); err != nil {
-		return nil, err
+	read := func() (*batchResult, error) {
+		b := newBatch(s.adapter)
+		if err := b.add("app", step(s.Graph.ApplicationsWithAppId(&clientID).ToGetRequestInformation(ctx,
+			&applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRequestConfiguration{
+				QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{
+					Select: []string{"id", "appId", "displayName", "keyCredentials"}}}))); err != nil {
+			return nil, err
+		}
+		if err := b.add("sp", step(s.Graph.ServicePrincipalsWithAppId(&clientID).ToGetRequestInformation(ctx,
+			&serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
+				QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{
+					Select: []string{"id", "appId", "accountEnabled"}}}))); err != nil {
+			return nil, err
+		}
+		if err := b.add("graph", step(s.Graph.ServicePrincipalsWithAppId(&graphID).ToGetRequestInformation(ctx,
+			&serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
+				QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{
+					Select: []string{"id", "appId", "appRoles"}}}))); err != nil {
+			return nil, err
+		}
+		return b.send(ctx)
 	}
-	if err := b.add("sp", step(s.Graph.ServicePrincipalsWithAppId(&clientID).ToGetRequestInformation(ctx,
-		&serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
-			QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{
-				Select: []string{"id", "appId", "accountEnabled"}}}))); err != nil {
-		return nil, err
+	patience := o.Patience
+	if patience == 0 {
+		patience = appPatience
 	}
-	if err := b.add("graph", step(s.Graph.ServicePrincipalsWithAppId(&graphID).ToGetRequestInformation(ctx,
-		&serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
-			QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{
-				Select: []string{"id", "appId", "appRoles"}}}))); err != nil {
-		return nil, err
-	}
-	res, err := b.send(ctx)
-	if err != nil {
+	var res *batchResult
+	errNotYet := errors.New("the app is not readable yet")
+	err := retryUntil(ctx, "Waiting for Entra to replicate the new app", patience, func(err error) bool {
+		return o.Fresh && err == errNotYet
+	}, func() error {
+		var err error
+		if res, err = read(); err != nil {
+			return err
+		}
+		if res.status("app") == 404 || res.status("sp") == 404 {
+			return errNotYet
+		}
+		return nil
+	})
+	// Still 404 when the wait ended (or the app was not fresh): the checks say so.
+	stillMissing := err == errNotYet || (KindOf(err) == KindNotReady && errors.Is(err, errNotYet))
+	if err != nil && !stillMissing {
 		return nil, fromGraph(err, "Reading the app")
 	}
 	rep := &TestReport{}

@@ -31,7 +31,7 @@ const MaxCertificateFile = 64 << 10
 // with the vendor. The certificate must be in date at now.
 func ParseVendorCertificate(data []byte, now time.Time) (*VendorCertificate, error) {
 	bad := func(msg string, args ...any) error {
-		return &Error{Kind: KindInput, Field: "certificate", Message: fmt.Sprintf(msg, args...)}
+		return &Error{Kind: KindInput, Field: "certificate-file", Message: fmt.Sprintf(msg, args...)}
 	}
 	if len(data) == 0 {
 		return nil, bad("The certificate file is empty.")

@@ -20,6 +20,11 @@ type Session interface {
 	RemoveSecret(ctx context.Context, appObjectID, keyID string) error
 	FindApp(ctx context.Context, clientID string) (*graphops.App, error)
 	DeleteApp(ctx context.Context, objectID string) error
+	// CheckFromAdminSide is Test Settings for an app whose private key the
+	// vendor holds (the wizard cannot sign in as it).
+	CheckFromAdminSide(ctx context.Context, o graphops.AdminCheckOptions) (*graphops.TestReport, error)
+	// CountUsersInDomains previews a domain filter.
+	CountUsersInDomains(ctx context.Context, domains, verified []string) (*graphops.DomainCount, error)
 }
 
 var _ Session = (*graphops.Session)(nil)
@@ -38,10 +43,40 @@ type Profile interface {
 	Key() string
 	DefaultAppName() string
 	DefaultFeatures() []string
-	AppSpec(name string, features []string) graphops.AppSpec
-	Probes(features []string) []graphops.Probe
+	// AppSpec and Probes take the features chosen and, for a custom profile,
+	// the permissions the admin picked (ignored by other profiles).
+	AppSpec(name string, features, picked []string) graphops.AppSpec
+	Probes(features, picked []string) []graphops.Probe
 	MailboxScoping() bool
+	Info() ProfileInfo
 }
+
+// ProfileInfo is what else the engine reads of a profile.
+type ProfileInfo struct {
+	Product    string
+	TestButton string // the product's own test ("Test Settings", "Verify")
+	// VendorConsent: the product uses the vendor's own multi-tenant app; the
+	// engine cannot run such a profile's New setup.
+	VendorConsent bool
+	// Credentials the product accepts: "secret", "certificate" (made by the
+	// wizard), "vendor-certificate" (a file the vendor gives); and the default.
+	Credentials       []string
+	DefaultCredential string
+	// DomainFilter: the product syncs only users of some e-mail domains;
+	// DefaultDomains is the list's first value (["*"] or none).
+	DomainFilter   bool
+	DomainLabel    string
+	DefaultDomains []string
+	// Custom: the admin picks the application permissions.
+	Custom bool
+}
+
+// Credential types of ProfileInfo.Credentials.
+const (
+	CredSecret            = "secret"
+	CredCertificate       = "certificate"
+	CredVendorCertificate = "vendor-certificate"
+)
 
 // StoredCredential is what the keychain holds for one app.
 type StoredCredential struct {
@@ -51,6 +86,10 @@ type StoredCredential struct {
 	CertPEM            []byte
 	KeyID              string
 	Expires            time.Time
+	// VendorHeld: a certificate whose private key the vendor keeps (Passly).
+	// Nothing secret is stored: CertPEM is the public certificate only, kept
+	// in the config folder, and the keychain has no entry for the app.
+	VendorHeld bool
 
 	// What the app is, for the list of stored settings (never secret). A
 	// rotation may leave them empty: the stored values are kept.
@@ -60,14 +99,18 @@ type StoredCredential struct {
 	AppObjectID, ServicePrincipalID string
 	Features, Mailboxes             []string
 	Scoping                         string
+	ProfileFile                     string   // a profile file of the admin's own
+	Permissions, Domains            []string // custom permissions; the domain filter
 }
 
-// NewCertificate is a self-signed certificate the wizard made and uploaded:
-// its public part is on the app, the PEM (certificate and private key) is in
-// memory only until the keychain has it.
+// NewCertificate is a certificate on the app. Made by the wizard: its public
+// part is on the app, the PEM (certificate and private key) is in memory only
+// until the keychain has it. Given by the vendor (Vendor): PEM is the public
+// certificate only; the vendor keeps the private key.
 type NewCertificate struct {
 	graphops.Credential
-	PEM []byte
+	PEM    []byte
+	Vendor bool
 }
 
 // ErrNotStored is returned by a CredentialStore that has no entry.
@@ -128,11 +171,25 @@ type State struct {
 	Flow FlowKind
 
 	// Inputs.
-	Cloud             string // global, usgov, usgov-dod, china (custom endpoints come from the environment)
-	Tenant            string // GUID or verified domain; optional for sign-in
-	SignInMethod      string // browser (default) or device-code
-	Profile           string // profile key; "helpmaster" by default
-	Features          []string
+	Cloud        string // global, usgov, usgov-dod, china (custom endpoints come from the environment)
+	Tenant       string // GUID or verified domain; optional for sign-in
+	SignInMethod string // browser (default) or device-code
+	Profile      string // profile key (or alias); "helpmaster" by default
+	// ProfileFile is a profile file of the admin's own (Open profile…,
+	// --profile-file), read with profile.LoadFile; it wins over Profile, which
+	// the engine sets to the file's key.
+	ProfileFile string
+	Features    []string
+	// Permissions are the application permissions the admin picked for a
+	// custom profile (names from the tenant's live list, State.Plan.Graph).
+	Permissions []string
+	// Domains is the domain filter of a profile that has one: "*" (all) or
+	// domain names; Test Settings' Domains step previews the users it covers.
+	Domains []string
+	// VendorCertificate is the certificate file the vendor gave (.cer, .crt,
+	// .pem) for a profile whose credential is the vendor's certificate
+	// (Passly); with CredentialType "certificate" it is uploaded as is.
+	VendorCertificate []byte
 	AppName           string
 	SecretDescription string
 	SecretLifetime    time.Duration
@@ -151,18 +208,20 @@ type State struct {
 	OutsideMailbox    string // Test Settings: a mailbox that must be refused; empty = picked by Test Settings
 
 	// Results.
-	Admin      *graphops.Admin
-	Plan       *graphops.Plan
-	App        *graphops.App
-	Consent    *graphops.ConsentReport
-	NewSecret  *graphops.NewSecret // shown once; in memory only until the keychain has it
-	NewCert    *NewCertificate     // the certificate alternative; its key goes only to the keychain
-	Test       *graphops.TestReport
-	Stored     *StoredCredential // what the keychain had (replace and test flows)
-	OldKeyIDs  []string          // secrets to remove after the new one tested green
-	RemovedIDs []string
-	Saved      bool
-	Mailbox    *MailboxPlan // the Mailbox access step's script and explanation (wizard/mailbox.go)
+	Admin     *graphops.Admin
+	Plan      *graphops.Plan
+	App       *graphops.App
+	Consent   *graphops.ConsentReport
+	NewSecret *graphops.NewSecret // shown once; in memory only until the keychain has it
+	NewCert   *NewCertificate     // the certificate alternative (or the vendor's); a key goes only to the keychain
+	// DomainCount is the Domains step's preview of the users the filter covers.
+	DomainCount *graphops.DomainCount
+	Test        *graphops.TestReport
+	Stored      *StoredCredential // what the keychain had (replace and test flows)
+	OldKeyIDs   []string          // secrets to remove after the new one tested green
+	RemovedIDs  []string
+	Saved       bool
+	Mailbox     *MailboxPlan // the Mailbox access step's script and explanation (wizard/mailbox.go)
 }
 
 // Progress is the non-secret state saved after each step, so a closed window
@@ -175,12 +234,16 @@ type Progress struct {
 	TenantID           string    `json:"tenantId"`
 	TenantName         string    `json:"tenantName,omitempty"`
 	Profile            string    `json:"profile"`
+	ProfileFile        string    `json:"profileFile,omitempty"`
 	Features           []string  `json:"features,omitempty"`
+	Permissions        []string  `json:"permissions,omitempty"`
+	Domains            []string  `json:"domains,omitempty"`
 	AppName            string    `json:"appName,omitempty"`
 	UniqueName         string    `json:"uniqueName,omitempty"`
 	AppObjectID        string    `json:"appObjectId,omitempty"`
 	ClientID           string    `json:"clientId,omitempty"`
 	ServicePrincipalID string    `json:"servicePrincipalId,omitempty"`
+	AppCreated         bool      `json:"appCreated,omitempty"` // this flow made the app (so Cancel offers to remove it)
 	CredentialType     string    `json:"credentialType,omitempty"`
 	KeyID              string    `json:"keyId,omitempty"`
 	Hint               string    `json:"hint,omitempty"`
@@ -198,6 +261,7 @@ func (e *Engine) saveProgressLocked() {
 	}
 	st := e.state
 	p := Progress{Flow: e.kind, Cloud: st.Cloud, TenantID: st.Tenant, Profile: st.Profile, Features: st.Features,
+		ProfileFile: st.ProfileFile, Permissions: st.Permissions, Domains: st.Domains,
 		AppName: st.AppName, Mailboxes: st.Mailboxes, Scoping: st.Scoping,
 		Completed: e.status == Completed, Aborted: e.status == Aborted, Updated: e.deps.now()}
 	if e.idx < len(e.steps) {
@@ -213,13 +277,14 @@ func (e *Engine) saveProgressLocked() {
 	}
 	if st.App != nil {
 		p.UniqueName, p.AppObjectID, p.ClientID, p.ServicePrincipalID = st.App.UniqueName, st.App.ObjectID, st.App.AppID, st.App.ServicePrincipalID
+		p.AppCreated = st.App.Created
 	} else if st.ClientID != "" {
 		p.ClientID = st.ClientID
 	}
 	if st.NewSecret != nil {
 		p.CredentialType, p.KeyID, p.Hint, p.Expires = "secret", st.NewSecret.KeyID, st.NewSecret.Hint, st.NewSecret.End
 	}
-	if st.NewCert != nil {
+	if st.NewCert != nil && !st.NewCert.Vendor {
 		p.CredentialType, p.KeyID, p.Expires = "certificate", st.NewCert.KeyID, st.NewCert.End
 	}
 	if err := e.deps.Progress.Save(p); err != nil {
@@ -241,11 +306,12 @@ func (e *Engine) Resume(p Progress) error {
 	}
 	st := e.state
 	st.Cloud, st.Tenant, st.Profile, st.Features = p.Cloud, p.TenantID, p.Profile, p.Features
+	st.ProfileFile, st.Permissions, st.Domains = p.ProfileFile, p.Permissions, p.Domains
 	st.AppName, st.Mailboxes, st.Scoping = p.AppName, p.Mailboxes, p.Scoping
 	st.ClientID = p.ClientID
 	if p.ClientID != "" && p.AppObjectID != "" {
 		st.App = &graphops.App{ObjectID: p.AppObjectID, AppID: p.ClientID, DisplayName: p.AppName,
-			UniqueName: p.UniqueName, ServicePrincipalID: p.ServicePrincipalID}
+			UniqueName: p.UniqueName, ServicePrincipalID: p.ServicePrincipalID, Created: p.AppCreated}
 	}
 	for _, id := range p.Done {
 		e.done[id] = true
@@ -265,6 +331,12 @@ func (e *Engine) Resume(p Progress) error {
 		// it, and it never got there): make a new one, remove this one later.
 		st.OldKeyIDs = append(st.OldKeyIDs, p.KeyID)
 		for _, id := range []StepID{StepCredential, StepNewSecret, StepTest, StepSave, StepRemoveOld} {
+			delete(e.done, id)
+		}
+	case p.KeyID == "" && !saved && !p.Completed:
+		// No credential recorded (a vendor's certificate is not): upload it
+		// again (idempotent) before testing and saving.
+		for _, id := range []StepID{StepCredential, StepTest, StepSave} {
 			delete(e.done, id)
 		}
 	case p.KeyID != "" && saved:

@@ -27,6 +27,7 @@ const (
 	StepPermissions StepID = "permissions" // API permissions
 	StepConsent     StepID = "consent"     // Admin consent
 	StepCredential  StepID = "credential"  // Client secret (or certificate)
+	StepDomains     StepID = "domains"     // Domains: a profile's domain filter and the users it covers
 	StepMailbox     StepID = "mailbox"     // Mailbox access
 	StepTest        StepID = "test"        // Test Settings
 	StepSave        StepID = "save"        // Save
@@ -83,11 +84,12 @@ func (v *ValidationError) Error() string {
 // step is one screen of a flow. Check and Skip look at the state only; Do is
 // the step's work, run by Next after Check passed.
 type step struct {
-	id    StepID
-	title string
-	skip  func(*Engine) bool
-	check func(*Engine) []FieldError
-	do    func(context.Context, *Engine) error
+	id       StepID
+	title    string
+	titleFor func(*Engine) string // a title that depends on the choices (optional)
+	skip     func(*Engine) bool
+	check    func(*Engine) []FieldError
+	do       func(context.Context, *Engine) error
 }
 
 // StepView is a step as a front end lists it.
@@ -115,6 +117,15 @@ type Engine struct {
 	busy    bool
 	// resuming: after sign-in, jump to the first step not done yet.
 	resuming bool
+	// consentTried: admin consent ran before in this flow (failed, or granted
+	// in the browser meanwhile), so existing grants must be read, even for an
+	// app this run created.
+	consentTried bool
+
+	// The admin's own profile file, read once (State.ProfileFile).
+	pmu             sync.Mutex
+	fileProfile     Profile
+	fileProfilePath string
 }
 
 // New starts a flow. st carries the admin's choices made so far (may be nil).
@@ -178,7 +189,11 @@ func (e *Engine) Steps() []StepView {
 	defer e.mu.Unlock()
 	out := make([]StepView, 0, len(e.steps))
 	for i, s := range e.steps {
-		out = append(out, StepView{ID: s.id, Title: s.title, Done: e.done[s.id],
+		title := s.title
+		if s.titleFor != nil {
+			title = s.titleFor(e)
+		}
+		out = append(out, StepView{ID: s.id, Title: title, Done: e.done[s.id],
 			Current: i == e.idx && e.status != Completed && e.status != Aborted,
 			Skipped: s.skip != nil && s.skip(e)})
 	}

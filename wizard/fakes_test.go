@@ -237,7 +237,7 @@ func (testProfile) Key() string               { return "helpmaster" }
 func (testProfile) DefaultAppName() string    { return "HelpMaster" }
 func (testProfile) DefaultFeatures() []string { return []string{"users", "send"} }
 func (p testProfile) MailboxScoping() bool    { return p.scoping }
-func (testProfile) Probes(f []string) []graphops.Probe {
+func (testProfile) Probes(f, _ []string) []graphops.Probe {
 	out := []graphops.Probe{{Permission: "User.Read.All", Kind: graphops.ProbeUsers}}
 	for _, x := range f {
 		switch x {
@@ -251,12 +251,15 @@ func (testProfile) Probes(f []string) []graphops.Probe {
 	}
 	return out
 }
-func (p testProfile) AppSpec(name string, f []string) graphops.AppSpec {
+func (p testProfile) AppSpec(name string, f, _ []string) graphops.AppSpec {
 	spec := graphops.AppSpec{DisplayName: name, Profile: "helpmaster"}
-	for _, pr := range p.Probes(f) {
+	for _, pr := range p.Probes(f, nil) {
 		spec.AppRoles = append(spec.AppRoles, pr.Permission)
 	}
 	return spec
+}
+func (testProfile) Info() ProfileInfo {
+	return ProfileInfo{Product: "HelpMaster", TestButton: "Test Settings", Credentials: []string{CredSecret, CredCertificate}, DefaultCredential: CredSecret}
 }
 
 // world is a set of fakes wired into Deps.
@@ -312,4 +315,14 @@ func (w *world) deps() Deps {
 func (f *fakeSession) AddCertificate(_ context.Context, _ string, der []byte) (graphops.Credential, error) {
 	f.call("AddCertificate")
 	return graphops.Credential{Type: "certificate", KeyID: keyID(99), Thumbprint: graphops.Thumbprint(der), End: time.Now().AddDate(1, 0, 0)}, nil
+}
+
+func (f *fakeSession) CheckFromAdminSide(_ context.Context, o graphops.AdminCheckOptions) (*graphops.TestReport, error) {
+	f.call("CheckFromAdminSide")
+	return &graphops.TestReport{OK: true, Checks: []graphops.Check{{Name: graphops.CheckCertificate, OK: true, Message: o.Thumbprint}}}, nil
+}
+
+func (f *fakeSession) CountUsersInDomains(_ context.Context, domains, _ []string) (*graphops.DomainCount, error) {
+	f.call("CountUsersInDomains")
+	return &graphops.DomainCount{All: len(domains) > 0 && domains[0] == "*", Users: 7}, nil
 }

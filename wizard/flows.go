@@ -2,14 +2,17 @@ package wizard
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"m365wizard/graphops"
 	"m365wizard/graphops/exchange"
+	"m365wizard/wizard/profile"
 	"m365wizard/wizard/validate"
 )
 
@@ -22,7 +25,8 @@ var flows = map[FlowKind][]step{
 		{id: StepRegister, title: "Register the app", check: checkRegister, do: doRegister},
 		{id: StepPermissions, title: "API permissions", check: checkPermissions, do: doPermissions},
 		{id: StepConsent, title: "Admin consent", do: doConsent},
-		{id: StepCredential, title: "Client secret", check: checkCredential, do: doNewSecret},
+		{id: StepCredential, title: "Client secret", titleFor: credentialTitle, check: checkCredential, do: doNewSecret},
+		{id: StepDomains, title: "Domains", titleFor: domainsTitle, check: checkDomains, do: doDomains, skip: noDomainFilter},
 		{id: StepMailbox, title: "Mailbox access", check: checkMailbox, do: doMailbox, skip: noMailboxStep},
 		{id: StepTest, title: "Test Settings", do: doTest},
 		{id: StepSave, title: "Save", do: doSave},
@@ -46,6 +50,9 @@ var flows = map[FlowKind][]step{
 	},
 	FlowTestStored: {
 		{id: StepStored, title: "Stored settings", check: checkStored, do: doLoadStored},
+		// Only an app whose private key the vendor holds needs the admin: the
+		// wizard tests it from the admin's side.
+		{id: StepSignIn, title: "Sign in", check: checkSignIn, do: doSignIn, skip: notVendorHeld},
 		{id: StepTest, title: "Test Settings", do: doTest},
 	},
 }
@@ -57,6 +64,32 @@ func manualSecret(e *Engine) bool { return e.state.SecretInput != "" }
 func keepOld(e *Engine) bool { return !e.state.RemoveOld || e.state.SecretInput != "" }
 
 func noLeftovers(e *Engine) bool { return len(e.state.OldKeyIDs) == 0 }
+
+func notVendorHeld(e *Engine) bool { return e.state.Stored == nil || !e.state.Stored.VendorHeld }
+
+// noDomainFilter skips Domains for profiles without a domain filter.
+func noDomainFilter(e *Engine) bool {
+	p, err := e.profile()
+	return err == nil && !p.Info().DomainFilter
+}
+
+// credentialTitle names the step after what it makes.
+func credentialTitle(e *Engine) string {
+	if e.state.CredentialType == CredCertificate {
+		if e.vendorCertificate() {
+			return "Certificate from " + e.productName()
+		}
+		return "Certificate"
+	}
+	return "Client secret"
+}
+
+func domainsTitle(e *Engine) string {
+	if p, err := e.profile(); err == nil && p.Info().DomainLabel != "" {
+		return p.Info().DomainLabel
+	}
+	return "Domains"
+}
 
 // noMailboxStep skips Mailbox access for profiles without Exchange scoping.
 func noMailboxStep(e *Engine) bool {
@@ -93,7 +126,12 @@ func doSignIn(ctx context.Context, e *Engine) error {
 	if e.kind == FlowReplaceSecret {
 		steps = []string{graphops.NeedSecret}
 	}
-	sess, err := e.deps.SignIn(ctx, SignInRequest{Cloud: cloud, Tenant: st.Tenant, Method: st.SignInMethod, Permissions: graphops.ScopesFor(steps...)})
+	perms := graphops.ScopesFor(steps...)
+	if e.kind == FlowTestStored {
+		// Reading the app, its service principal and grants changes nothing.
+		perms = []string{graphops.ScopeUserRead, graphops.ScopeApplicationsRead}
+	}
+	sess, err := e.deps.SignIn(ctx, SignInRequest{Cloud: cloud, Tenant: st.Tenant, Method: st.SignInMethod, Permissions: perms})
 	e.record("sign in", st.Tenant, err)
 	if err != nil {
 		return err
@@ -107,7 +145,7 @@ func doSignIn(ctx context.Context, e *Engine) error {
 			Message:  fmt.Sprintf("You signed in to %s (%s), but the stored app is in tenant %s.", admin.TenantName, admin.TenantID, st.Stored.TenantID),
 			NextStep: "Sign in with an account of the tenant the app was set up in."}
 	}
-	if !admin.CanRegisterApps {
+	if !admin.CanRegisterApps && e.kind != FlowTestStored {
 		// Stop before anything changes.
 		return &graphops.Error{Kind: graphops.KindPermission, Message: admin.UPN + " cannot register apps.", NextStep: admin.Advice}
 	}
@@ -127,7 +165,43 @@ func (e *Engine) profileKey() string {
 	return e.state.Profile
 }
 
-func (e *Engine) profile() (Profile, error) { return e.deps.Profile(e.profileKey()) }
+// profile is the flow's profile: the admin's own file (State.ProfileFile,
+// read once per path) or the built-in one the key names.
+func (e *Engine) profile() (Profile, error) {
+	if path := e.state.ProfileFile; path != "" {
+		e.pmu.Lock()
+		defer e.pmu.Unlock()
+		if e.fileProfile == nil || e.fileProfilePath != path {
+			p, err := profile.LoadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			e.fileProfile, e.fileProfilePath = ProfileOf(p), path
+		}
+		return e.fileProfile, nil
+	}
+	return e.deps.Profile(e.profileKey())
+}
+
+func (e *Engine) productName() string {
+	if p, err := e.profile(); err == nil && p.Info().Product != "" {
+		return p.Info().Product
+	}
+	return "the vendor"
+}
+
+// vendorCertificate reports whether this flow uploads the vendor's
+// certificate instead of making a credential.
+func (e *Engine) vendorCertificate() bool {
+	if e.state.CredentialType != CredCertificate {
+		return false
+	}
+	if len(e.state.VendorCertificate) > 0 {
+		return true
+	}
+	p, err := e.profile()
+	return err == nil && slices.Contains(p.Info().Credentials, CredVendorCertificate) && !slices.Contains(p.Info().Credentials, CredCertificate)
+}
 
 // applyDefaults fills the choices the admin left empty from the profile (app
 // name, features) and the usual secret lifetime. The engine calls it when a
@@ -144,17 +218,35 @@ func (e *Engine) applyDefaults() {
 	if err != nil {
 		return // the step that needs the profile reports it
 	}
+	st.Profile = p.Key() // an alias or a file's key: the profile's own key is what is saved
+	info := p.Info()
 	if st.AppName == "" && e.kind == FlowNewSetup {
 		st.AppName = p.DefaultAppName()
 	}
 	if len(st.Features) == 0 {
 		st.Features = p.DefaultFeatures()
 	}
+	if st.CredentialType == "" && e.kind == FlowNewSetup {
+		switch info.DefaultCredential {
+		case CredCertificate, CredVendorCertificate:
+			st.CredentialType = CredCertificate
+		case CredSecret:
+			st.CredentialType = CredSecret
+		}
+	}
+	if len(st.Domains) == 0 && info.DomainFilter {
+		st.Domains = append([]string(nil), info.DefaultDomains...)
+	}
 }
 
 func checkRegister(e *Engine) []FieldError {
-	if _, err := e.deps.Profile(e.profileKey()); err != nil {
+	p, err := e.profile()
+	if err != nil {
 		return []FieldError{fieldError("profile", err)}
+	}
+	if info := p.Info(); info.VendorConsent {
+		return []FieldError{{"profile", fmt.Sprintf("%s uses its own multi-tenant app (the profile's flow is vendor-consent): "+
+			"there is no app to register here. Consent from %s's admin portal, as its guide says.", info.Product, info.Product)}}
 	}
 	if err := validate.AppName(e.state.AppName); err != nil {
 		return []FieldError{fieldError("app-name", err)}
@@ -172,7 +264,7 @@ func (e *Engine) spec() (graphops.AppSpec, error) {
 	if err != nil {
 		return graphops.AppSpec{}, err
 	}
-	spec := p.AppSpec(e.state.AppName, e.state.Features)
+	spec := p.AppSpec(e.state.AppName, e.state.Features, e.state.Permissions)
 	spec.AppRoles = exchange.EntraKeep(e.scopingMode(), spec.AppRoles)
 	return spec, nil
 }
@@ -204,16 +296,48 @@ func doRegister(ctx context.Context, e *Engine) error {
 }
 
 func checkPermissions(e *Engine) []FieldError {
-	if len(e.state.Features) == 0 {
-		return []FieldError{{"features", "Choose at least one feature."}}
+	p, err := e.profile()
+	if err != nil {
+		return []FieldError{fieldError("profile", err)}
 	}
-	return nil
+	if !p.Info().Custom {
+		if len(e.state.Permissions) > 0 {
+			return []FieldError{{"permissions", fmt.Sprintf("%s's permissions come with its features; only a custom app takes picked permissions.", p.Info().Product)}}
+		}
+		if len(e.state.Features) == 0 {
+			return []FieldError{{"features", "Choose at least one feature."}}
+		}
+		return nil
+	}
+	if len(p.AppSpec("", e.state.Features, e.state.Permissions).AppRoles) == 0 {
+		return []FieldError{{"permissions", "Pick at least one Microsoft Graph application permission."}}
+	}
+	var fe []FieldError
+	for _, name := range e.state.Permissions {
+		if e.state.Plan != nil && e.state.Plan.Graph != nil {
+			if _, ok := e.state.Plan.Graph.Role(name); !ok {
+				fe = append(fe, FieldError{"permissions", fmt.Sprintf("Microsoft Graph in this tenant has no application permission named %q; pick one from its list (for example User.Read.All).", name)})
+			}
+		} else if !permissionShape.MatchString(name) {
+			fe = append(fe, FieldError{"permissions", fmt.Sprintf("%q is not shaped like a Microsoft Graph application permission (like User.Read.All).", name)})
+		}
+	}
+	return fe
 }
+
+// permissionShape is a Graph permission value: dotted segments (User.Read.All).
+var permissionShape = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:\.[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)+$`)
 
 func doPermissions(ctx context.Context, e *Engine) error {
 	plan, err := e.ensurePlan(ctx)
 	if err != nil {
 		return err
+	}
+	// Picked permissions take the tenant's spelling (user.read.all → User.Read.All).
+	for i, name := range e.state.Permissions {
+		if r, ok := plan.Graph.Role(name); ok {
+			e.state.Permissions[i] = r.Value
+		}
 	}
 	spec, err := e.spec()
 	if err != nil {
@@ -221,6 +345,9 @@ func doPermissions(ctx context.Context, e *Engine) error {
 	}
 	app, err := e.session.EnsureApp(ctx, spec, plan)
 	if app != nil {
+		if prev := e.state.App; prev != nil && prev.Created && strings.EqualFold(prev.ObjectID, app.ObjectID) {
+			app.Created = true // found again, but this setup made it: Cancel still offers to remove it
+		}
 		e.state.App = app
 	}
 	object := spec.DisplayName
@@ -237,7 +364,16 @@ func doConsent(ctx context.Context, e *Engine) error {
 		return err
 	}
 	spec, _ := e.spec()
-	rep, err := e.session.GrantAdminConsent(ctx, e.state.App, plan, spec.AppRoles, e.state.Admin.TenantName, true)
+	app := e.state.App
+	if e.consentTried || e.resuming {
+		// Grants may exist already (an earlier attempt, the browser consent
+		// fallback): read them rather than assume a new app has none.
+		shadow := *app
+		shadow.Created = false
+		app = &shadow
+	}
+	e.consentTried = true
+	rep, err := e.session.GrantAdminConsent(ctx, app, plan, spec.AppRoles, e.state.Admin.TenantName, true)
 	e.record("grant admin consent", e.state.App.AppID, err)
 	if err != nil {
 		return err
@@ -247,20 +383,63 @@ func doConsent(ctx context.Context, e *Engine) error {
 }
 
 func checkCredential(e *Engine) []FieldError {
-	policy := graphops.SecretPolicy{}
-	switch e.state.CredentialType {
-	case "", "secret":
-		if e.state.Plan != nil {
-			policy = e.state.Plan.Policy // the tenant's cap applies to secrets
-		}
-	case "certificate":
-	default:
-		return []FieldError{{"credential", fmt.Sprintf("The credential is a secret or a certificate, not %q.", e.state.CredentialType)}}
+	st := e.state
+	p, err := e.profile()
+	if err != nil {
+		return []FieldError{fieldError("profile", err)}
 	}
-	if err := graphops.ValidateSecretLifetime(e.state.SecretLifetime, policy); err != nil {
+	info := p.Info()
+	allowed := info.Credentials
+	policy := graphops.SecretPolicy{}
+	switch st.CredentialType {
+	case "", CredSecret:
+		if e.kind == FlowNewSetup && len(allowed) > 0 && !slices.Contains(allowed, CredSecret) {
+			return []FieldError{{"credential", fmt.Sprintf("%s does not take a client secret: its credential is %s.", info.Product, credentialWords(allowed, info.Product))}}
+		}
+		if len(st.VendorCertificate) > 0 {
+			return []FieldError{{"certificate-file", "A certificate file goes with the credential \"certificate\", not a secret."}}
+		}
+		if st.Plan != nil {
+			policy = st.Plan.Policy // the tenant's cap applies to secrets
+		}
+	case CredCertificate:
+		vendorOnly := slices.Contains(allowed, CredVendorCertificate) && !slices.Contains(allowed, CredCertificate)
+		switch {
+		case len(st.VendorCertificate) > 0 && len(allowed) > 0 && !slices.Contains(allowed, CredVendorCertificate):
+			return []FieldError{{"certificate-file", fmt.Sprintf("%s does not take a certificate file: its credential is %s.", info.Product, credentialWords(allowed, info.Product))}}
+		case len(st.VendorCertificate) > 0:
+			if _, err := graphops.ParseVendorCertificate(st.VendorCertificate, e.deps.now()); err != nil {
+				return []FieldError{fieldError("certificate-file", err)}
+			}
+			return nil // the vendor's certificate has its own dates
+		case vendorOnly && e.kind == FlowNewSetup:
+			return []FieldError{{"certificate-file", fmt.Sprintf("Choose the certificate file %s gives you (.cer, .crt or .pem).", info.Product)}}
+		case e.kind == FlowNewSetup && len(allowed) > 0 && !slices.Contains(allowed, CredCertificate):
+			return []FieldError{{"credential", fmt.Sprintf("%s does not take a certificate: its credential is %s.", info.Product, credentialWords(allowed, info.Product))}}
+		}
+	default:
+		return []FieldError{{"credential", fmt.Sprintf("The credential is a secret or a certificate, not %q.", st.CredentialType)}}
+	}
+	if err := graphops.ValidateSecretLifetime(st.SecretLifetime, policy); err != nil {
 		return []FieldError{fieldError("secret-lifetime", err)}
 	}
 	return nil
+}
+
+// credentialWords says which credentials a product takes.
+func credentialWords(allowed []string, product string) string {
+	var w []string
+	for _, a := range allowed {
+		switch a {
+		case CredSecret:
+			w = append(w, "a client secret")
+		case CredCertificate:
+			w = append(w, "a certificate the wizard makes")
+		case CredVendorCertificate:
+			w = append(w, "the certificate "+product+" gives you (--certificate-file)")
+		}
+	}
+	return strings.Join(w, " or ")
 }
 
 func doNewSecret(ctx context.Context, e *Engine) error {
@@ -268,7 +447,10 @@ func doNewSecret(ctx context.Context, e *Engine) error {
 	if err != nil {
 		return err
 	}
-	if e.state.CredentialType == "certificate" && e.kind == FlowNewSetup {
+	if e.state.CredentialType == CredCertificate && e.kind == FlowNewSetup {
+		if len(e.state.VendorCertificate) > 0 {
+			return doVendorCertificate(ctx, e)
+		}
 		return doNewCertificate(ctx, e)
 	}
 	desc := e.state.SecretDescription
@@ -301,6 +483,76 @@ func doNewCertificate(ctx context.Context, e *Engine) error {
 	e.forbid(string(bundle))
 	st.NewCert = &NewCertificate{Credential: cred, PEM: bundle}
 	return nil
+}
+
+// doVendorCertificate uploads the certificate the vendor gave (its public
+// part only; the vendor keeps the private key), keeping the app's other keys.
+// Uploading the same file again changes nothing.
+func doVendorCertificate(ctx context.Context, e *Engine) error {
+	st := e.state
+	vc, err := graphops.ParseVendorCertificate(st.VendorCertificate, e.deps.now())
+	if err != nil {
+		return err
+	}
+	cred, err := e.session.AddCertificate(ctx, st.App.ObjectID, vc.DER)
+	e.record("upload certificate "+vc.Thumbprint, st.App.AppID, err)
+	if err != nil {
+		return err
+	}
+	if cred.Thumbprint == "" {
+		cred.Thumbprint = vc.Thumbprint
+	}
+	if cred.End.IsZero() {
+		cred.Start, cred.End = vc.NotBefore, vc.NotAfter
+	}
+	st.NewCert = &NewCertificate{Credential: cred, Vendor: true,
+		PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: vc.DER})}
+	return nil
+}
+
+// --- domains -----------------------------------------------------------------
+
+func checkDomains(e *Engine) []FieldError {
+	if len(e.state.Domains) == 0 {
+		return nil // no list: nothing to preview (the vendor may keep it)
+	}
+	if _, err := graphops.NormalizeDomains(e.state.Domains); err != nil {
+		return []FieldError{fieldError("domains", err)}
+	}
+	return nil
+}
+
+// doDomains previews the users the domain filter covers ("*" wins over names).
+func doDomains(ctx context.Context, e *Engine) error {
+	st := e.state
+	st.DomainCount = nil
+	if len(st.Domains) == 0 {
+		return nil
+	}
+	c, err := e.PreviewDomains(ctx, st.Domains)
+	if err != nil {
+		return err
+	}
+	st.Domains, _ = graphops.NormalizeDomains(st.Domains)
+	st.DomainCount = c
+	return nil
+}
+
+// PreviewDomains counts the users a domain filter covers, as the signed-in
+// admin, without changing the state (the Domains screen calls it as the admin
+// types). It needs the sign-in step done.
+func (e *Engine) PreviewDomains(ctx context.Context, domains []string) (*graphops.DomainCount, error) {
+	e.mu.Lock()
+	sess, admin := e.session, e.state.Admin
+	e.mu.Unlock()
+	if sess == nil {
+		return nil, &graphops.Error{Kind: graphops.KindSignIn, Message: "Sign in first to count the users."}
+	}
+	var verified []string
+	if admin != nil {
+		verified = admin.Domains
+	}
+	return sess.CountUsersInDomains(ctx, domains, verified)
 }
 
 func checkMailbox(e *Engine) []FieldError {
@@ -352,6 +604,9 @@ func (e *Engine) credentialForTest() (tenant, clientID string, cred graphops.App
 
 func doTest(ctx context.Context, e *Engine) error {
 	st := e.state
+	if (st.NewCert != nil && st.NewCert.Vendor) || (st.NewCert == nil && st.Stored != nil && st.Stored.VendorHeld) {
+		return doTestFromAdminSide(ctx, e)
+	}
 	tenant, clientID, cred, fresh := e.credentialForTest()
 	if cred.Secret != "" {
 		e.forbid(cred.Secret)
@@ -372,7 +627,7 @@ func doTest(ctx context.Context, e *Engine) error {
 		return err
 	}
 	o := graphops.TestOptions{Cloud: cloud, TenantID: tenant, ClientID: clientID, Credential: cred,
-		Expect: spec.AppRoles, Probes: p.Probes(st.Features), SendTo: st.SendTestTo,
+		Expect: spec.AppRoles, Probes: p.Probes(st.Features, st.Permissions), SendTo: st.SendTestTo,
 		Fresh: fresh || st.Consent != nil, Patience: e.deps.TestPatience}
 	if len(st.Mailboxes) > 0 {
 		o.Mailbox = st.Mailboxes[0]
@@ -388,6 +643,55 @@ func doTest(ctx context.Context, e *Engine) error {
 	if err != nil {
 		return err
 	}
+	return e.testResult(rep)
+}
+
+// doTestFromAdminSide tests an app whose private key the vendor holds: the
+// wizard cannot sign in as it, so the signed-in admin checks what the
+// vendor's sign-in depends on (graphops.CheckFromAdminSide).
+func doTestFromAdminSide(ctx context.Context, e *Engine) error {
+	st := e.state
+	if e.session == nil {
+		return &graphops.Error{Kind: graphops.KindSignIn, Message: "Sign in to test from your side: the vendor keeps the certificate's private key."}
+	}
+	p, err := e.profile()
+	if err != nil {
+		return err
+	}
+	spec, err := e.spec()
+	if err != nil {
+		return err
+	}
+	o := graphops.AdminCheckOptions{Expect: spec.AppRoles, Product: p.Info().Product, TestButton: p.Info().TestButton,
+		Fresh: st.Consent != nil, Patience: e.deps.TestPatience}
+	switch {
+	case st.App != nil:
+		o.ClientID = st.App.AppID
+	case st.Stored != nil:
+		o.ClientID = st.Stored.ClientID
+	default:
+		o.ClientID = st.ClientID
+	}
+	switch {
+	case st.NewCert != nil:
+		o.Thumbprint = st.NewCert.Thumbprint
+	case st.Stored != nil:
+		o.Thumbprint = st.Stored.Thumbprint
+	}
+	if st.Admin != nil {
+		o.Organization = st.Admin.TenantName
+	}
+	rep, err := e.session.CheckFromAdminSide(ctx, o)
+	e.record("test settings from the admin's side", o.ClientID, err)
+	if err != nil {
+		return err
+	}
+	return e.testResult(rep)
+}
+
+// testResult keeps the report and fails the step when a check failed.
+func (e *Engine) testResult(rep *graphops.TestReport) error {
+	st := e.state
 	st.Test = rep
 	if !rep.OK {
 		var lines []string
@@ -414,7 +718,11 @@ func doSave(ctx context.Context, e *Engine) error {
 	if len(cred.CertPEM) > 0 {
 		c.Type = "certificate"
 	}
-	if st.NewCert != nil {
+	if st.NewCert != nil && st.NewCert.Vendor {
+		// Nothing secret: the public certificate and its facts, for the list.
+		c.Type, c.VendorHeld, c.CertPEM, c.Secret = "certificate", true, st.NewCert.PEM, ""
+		c.KeyID, c.Expires, c.Thumbprint = st.NewCert.KeyID, st.NewCert.End, st.NewCert.Thumbprint
+	} else if st.NewCert != nil {
 		c.KeyID, c.Expires, c.Thumbprint = st.NewCert.KeyID, st.NewCert.End, st.NewCert.Thumbprint
 	} else if st.NewSecret != nil {
 		c.KeyID, c.Expires, c.Hint = st.NewSecret.KeyID, st.NewSecret.End, st.NewSecret.Hint
@@ -424,6 +732,7 @@ func doSave(ctx context.Context, e *Engine) error {
 		c.Hint = hintOf(cred.Secret)
 	}
 	c.Cloud, c.Profile, c.Features, c.Mailboxes, c.Scoping = st.Cloud, st.Profile, st.Features, st.Mailboxes, st.Scoping
+	c.ProfileFile, c.Permissions, c.Domains = st.ProfileFile, st.Permissions, st.Domains
 	if st.Mailbox != nil && st.Mailbox.Mode != "" {
 		c.Scoping = string(st.Mailbox.Mode) // the mode in force, so a later test verifies it
 	}
@@ -472,6 +781,10 @@ func doLoadStored(ctx context.Context, e *Engine) error {
 				NextStep: "Choose \"Replace an expired secret\" or \"Enter existing details\"."}
 		}
 		return err
+	}
+	if c.VendorHeld && e.kind == FlowReplaceSecret {
+		return &graphops.Error{Kind: graphops.KindInput, Message: "This app signs in with a certificate from the vendor, not a client secret: there is no secret to replace.",
+			NextStep: "When the vendor's certificate changes, run New setup with the new certificate file: it is uploaded next to the old one."}
 	}
 	st.Stored = &c
 	return nil

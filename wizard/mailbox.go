@@ -72,7 +72,7 @@ func (e *Engine) profileAppRoles() []string {
 	if err != nil {
 		return nil
 	}
-	return p.AppSpec(e.state.AppName, e.state.Features).AppRoles
+	return p.AppSpec(e.state.AppName, e.state.Features, e.state.Permissions).AppRoles
 }
 
 // MailboxParams is the script's input from the state: the admin, the app and

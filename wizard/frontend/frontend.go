@@ -311,7 +311,8 @@ func (f *Frontend) Forget(ctx context.Context, tenantID, clientID string) error 
 // which cloud, tenant, app, profile, features and mailboxes it had.
 func StateFor(s Stored) *wizard.State {
 	return &wizard.State{Cloud: s.Cloud, Tenant: s.TenantID, ClientID: s.ClientID, Profile: s.Profile,
-		Features: s.Features, Mailboxes: s.Mailboxes, Scoping: s.Scoping}
+		ProfileFile: s.ProfileFile, Features: s.Features, Permissions: s.Permissions, Domains: s.Domains,
+		Mailboxes: s.Mailboxes, Scoping: s.Scoping}
 }
 
 func outcome(err error) string {

@@ -27,11 +27,14 @@ type Connection struct {
 	TenantID           string         `json:"tenantId"`
 	TenantName         string         `json:"tenantName,omitempty"`
 	Profile            string         `json:"profile,omitempty"`
+	ProfileFile        string         `json:"profileFile,omitempty"` // the admin's own profile file, if one was used
 	AppDisplayName     string         `json:"appDisplayName,omitempty"`
 	ClientID           string         `json:"clientId"`
 	AppObjectID        string         `json:"appObjectId,omitempty"`
 	ServicePrincipalID string         `json:"servicePrincipalId,omitempty"`
 	Features           []string       `json:"features,omitempty"`
+	Permissions        []string       `json:"permissions,omitempty"` // a custom profile's picked permissions
+	Domains            []string       `json:"domains,omitempty"`     // a profile's domain filter
 	Mailboxes          []string       `json:"mailboxes,omitempty"`
 	Scoping            string         `json:"scoping,omitempty"`
 	Credential         CredentialInfo `json:"credential,omitzero"`

@@ -41,15 +41,19 @@ type Progress struct {
 	TenantID   string `json:"tenantId,omitempty"`
 	TenantName string `json:"tenantName,omitempty"`
 	Profile    string `json:"profile,omitempty"` // integration profile, e.g. "helpmaster"
+	// ProfileFile is the admin's own profile file, when the setup used one.
+	ProfileFile string `json:"profileFile,omitempty"`
 
 	AppDisplayName     string `json:"appDisplayName,omitempty"`
 	UniqueName         string `json:"uniqueName,omitempty"`
 	AppObjectID        string `json:"appObjectId,omitempty"`
 	ClientID           string `json:"clientId,omitempty"`
 	ServicePrincipalID string `json:"servicePrincipalId,omitempty"`
+	AppCreated         bool   `json:"appCreated,omitempty"` // the setup made the app (not found from earlier)
 
 	Features    []string `json:"features,omitempty"`
 	Permissions []string `json:"permissions,omitempty"`
+	Domains     []string `json:"domains,omitempty"` // a profile's domain filter ("*" or names)
 
 	Credential CredentialInfo `json:"credential,omitzero"`
 
@@ -68,6 +72,9 @@ type CredentialInfo struct {
 	Hint       string    `json:"hint,omitempty"` // Entra ID's hint: a secret's first 3 characters
 	Expires    time.Time `json:"expires,omitzero"`
 	Thumbprint string    `json:"thumbprint,omitempty"`
+	// VendorHeld: a certificate whose private key the vendor keeps; the
+	// keychain has no entry for it (nothing secret to store).
+	VendorHeld bool `json:"vendorHeld,omitempty"`
 }
 
 // check refuses text that looks secret in any string field, and a hint longer
