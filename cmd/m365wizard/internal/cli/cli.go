@@ -24,6 +24,7 @@ import (
 	"m365wizard/graphops"
 	"m365wizard/wizard"
 	"m365wizard/wizard/frontend"
+	"m365wizard/wizard/profile"
 	"m365wizard/wizard/validate"
 )
 
@@ -94,6 +95,9 @@ type cmd struct {
 
 	appShown   bool
 	scriptFile string // setup --script-file
+
+	prof        *profile.Profile // the command's integration profile, once known
+	profileFile string           // setup --profile-file, absolute
 }
 
 func newCmd(name string, io IO, signIn bool, usage string) *cmd {
@@ -253,13 +257,26 @@ func (k *cmd) after(e *wizard.Engine, id wizard.StepID) {
 		if s := st.NewSecret; s != nil {
 			k.say("   New client secret %s… (ID %s), expires %s. Its value goes to the keychain only.", s.Hint, s.KeyID, s.End.Format("2006-01-02"))
 		}
-		if c := st.NewCert; c != nil {
+		if c := st.NewCert; c != nil && c.Vendor {
+			k.say("   Uploaded the certificate from %s, thumbprint %s, valid until %s.", k.product(), c.Thumbprint, c.End.Format("2006-01-02"))
+			k.say("   Compare with %s's screen: %s", k.product(), graphops.GroupedThumbprint(c.Thumbprint))
+		} else if c != nil {
 			k.say("   New certificate, thumbprint %s, expires %s. Its private key goes to the keychain only.", c.Thumbprint, c.End.Format("2006-01-02"))
+		}
+	case wizard.StepDomains:
+		if c := st.DomainCount; c != nil {
+			k.say("   %s", c.Summary())
+		} else if len(st.Domains) == 0 {
+			k.say("   No domain list given (--domains): nothing to preview.")
 		}
 	case wizard.StepTest:
 		k.printChecks(st.Test)
 	case wizard.StepSave:
-		k.say("   Stored in the keychain.")
+		if st.NewCert != nil && st.NewCert.Vendor {
+			k.say("   Listed with the stored apps (nothing secret: %s keeps the private key).", k.product())
+		} else {
+			k.say("   Stored in the keychain.")
+		}
 	case wizard.StepRemoveOld:
 		for _, id := range st.RemovedIDs {
 			k.say("   Removed the old secret %s.", id)
@@ -287,8 +304,28 @@ func (k *cmd) printChecks(r *graphops.TestReport) {
 		}
 	}
 	if r.OK {
-		k.say("   %s", graphops.SuccessText)
+		k.say("   %s", k.successText())
 	}
+}
+
+// product is the profile's product name ("the product" before it is known).
+func (k *cmd) product() string {
+	if k.prof != nil {
+		return k.prof.Product
+	}
+	return "the product"
+}
+
+// successText is what a green Test Settings says: the profile's own words
+// (HelpMaster: "Microsoft 365 Authentication was successful").
+func (k *cmd) successText() string {
+	switch {
+	case k.prof == nil || k.prof.Key == profile.HelpMaster:
+		return graphops.SuccessText
+	case k.prof.Test.SuccessText != "":
+		return "Test Settings passed. " + k.prof.Product + " will show: " + k.prof.Test.SuccessText
+	}
+	return "Test Settings passed."
 }
 
 // --- JSON ------------------------------------------------------------------
@@ -310,12 +347,16 @@ type jsonTest struct {
 	Checks []jsonCheck `json:"checks"`
 }
 
+// jsonCredential is the same object for every profile: type "secret" (with
+// its hint) or "certificate" (with its thumbprint; vendorHeld when the vendor
+// keeps the private key, as Passly does).
 type jsonCredential struct {
 	Type       string     `json:"type"`
-	KeyID      string     `json:"keyId,omitempty"`
-	Hint       string     `json:"hint,omitempty"`
-	Thumbprint string     `json:"thumbprint,omitempty"`
-	Expires    *time.Time `json:"expires,omitempty"`
+	KeyID      string     `json:"keyId"`
+	Hint       string     `json:"hint"`
+	Thumbprint string     `json:"thumbprint"`
+	VendorHeld bool       `json:"vendorHeld"`
+	Expires    *time.Time `json:"expires"`
 	DaysLeft   *int       `json:"daysLeft,omitempty"`
 }
 
@@ -337,7 +378,8 @@ func testJSON(r *graphops.TestReport) *jsonTest {
 func credentialJSON(st *wizard.State) *jsonCredential {
 	switch {
 	case st.NewCert != nil:
-		return &jsonCredential{Type: "certificate", KeyID: st.NewCert.KeyID, Thumbprint: st.NewCert.Thumbprint, Expires: timePtr(st.NewCert.End)}
+		return &jsonCredential{Type: "certificate", KeyID: st.NewCert.KeyID, Thumbprint: st.NewCert.Thumbprint, VendorHeld: st.NewCert.Vendor,
+			Expires: timePtr(st.NewCert.End)}
 	case st.NewSecret != nil:
 		return &jsonCredential{Type: "secret", KeyID: st.NewSecret.KeyID, Hint: st.NewSecret.Hint, Expires: timePtr(st.NewSecret.End)}
 	}

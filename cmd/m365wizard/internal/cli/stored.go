@@ -5,23 +5,28 @@ import (
 	"fmt"
 	"strings"
 
+	"m365wizard/graphops"
 	"m365wizard/wizard"
 	"m365wizard/wizard/frontend"
 	"m365wizard/wizard/validate"
 )
 
+// testOut is test's one JSON object, the same fields for every profile.
 type testOut struct {
-	OK     bool        `json:"ok"`
-	Checks []jsonCheck `json:"checks"`
-	Error  *jsonError  `json:"error,omitempty"`
+	OK      bool        `json:"ok"`
+	Profile string      `json:"profile"`
+	Checks  []jsonCheck `json:"checks"`
+	Error   *jsonError  `json:"error"`
 }
 
 const testUsage = `Test Settings for the stored credentials (or, with --client-id, --tenant and
 --secret-stdin, for a secret you give): signs in as the app and calls what the
-product will call. Nothing is stored or changed.`
+product will call. An app whose certificate's private key the vendor keeps
+(Passly) is checked from your side instead, after you sign in. Nothing is
+stored or changed.`
 
 func runTest(ctx context.Context, args []string, io IO) int {
-	k := newCmd("test", io, false, testUsage)
+	k := newCmd("test", io, true, testUsage)
 	clientID := k.fs.String("client-id", "", "Application (client) ID (default: the stored app)")
 	secretStdin := k.fs.Bool("secret-stdin", false, "read the client secret Value from standard input instead of the keychain")
 	var mailboxes listFlag
@@ -61,11 +66,12 @@ func runTest(ctx context.Context, args []string, io IO) int {
 		// Enter existing details, stopped before it would store anything.
 		st := &wizard.State{Cloud: k.c.cloud, Tenant: k.c.tenant, ClientID: *clientID, SecretInput: secret, Mailboxes: mailboxes}
 		if s, code, perr := k.pick(*clientID); perr == nil && code == 0 {
-			st.Profile, st.Features = s.Profile, s.Features
+			st.Profile, st.ProfileFile, st.Features, st.Permissions = s.Profile, s.ProfileFile, s.Features, s.Permissions
 			if len(st.Mailboxes) == 0 {
 				st.Mailboxes = s.Mailboxes
 			}
 		}
+		k.prof, _ = wizard.LoadProfile(st)
 		e, err = k.fe.Engine(wizard.FlowEnterExisting, st)
 		if err == nil {
 			err = k.drive(ctx, e, func(id wizard.StepID) bool { return id == wizard.StepSave })
@@ -79,8 +85,13 @@ func runTest(ctx context.Context, args []string, io IO) int {
 			return k.endTest(nil, perr)
 		}
 		st := frontend.StateFor(s)
+		st.SignInMethod = k.c.signIn
 		if len(mailboxes) > 0 {
 			st.Mailboxes = mailboxes
+		}
+		k.prof, _ = wizard.LoadProfile(st)
+		if s.Credential.VendorHeld {
+			k.say("%s keeps this app's private key: testing from your side (sign in as an admin who can read apps).", k.product())
 		}
 		e, err = k.fe.Engine(wizard.FlowTestStored, st)
 		if err == nil {
@@ -95,6 +106,9 @@ func runTest(ctx context.Context, args []string, io IO) int {
 
 func (k *cmd) endTest(st *wizard.State, err error) int {
 	out := testOut{Checks: []jsonCheck{}, Error: errorJSON(err)}
+	if st != nil {
+		out.Profile = st.Profile
+	}
 	if st != nil && st.Test != nil {
 		t := testJSON(st.Test)
 		out.Checks = t.Checks
@@ -169,6 +183,10 @@ func runRotate(ctx context.Context, args []string, io IO) int {
 		}
 		return k.endRotate(nil, err)
 	}
+	if s.Credential.VendorHeld {
+		return k.usageError(fmt.Errorf("the stored app %s signs in with a certificate from its vendor, not a secret: nothing to rotate here. %s",
+			s.ClientID, strings.ReplaceAll(renewWords(s), "`", "")))
+	}
 	if s.Credential.Type == "certificate" {
 		return k.usageError(fmt.Errorf("the stored app %s uses a certificate, not a secret: run setup --credential certificate to make a new one", s.ClientID))
 	}
@@ -214,6 +232,18 @@ func (k *cmd) endRotate(st *wizard.State, err error) int {
 		k.writeJSON(out)
 	}
 	return code
+}
+
+// renewWords says how to replace a stored credential.
+func renewWords(s frontend.Stored) string {
+	if s.Credential.VendorHeld {
+		product := "the vendor"
+		if p, err := wizard.LoadProfile(frontend.StateFor(s)); err == nil {
+			product = p.Product
+		}
+		return fmt.Sprintf("Download the current certificate from %s and run `m365wizard setup --profile %s --certificate-file FILE`.", product, s.Profile)
+	}
+	return "Run `m365wizard rotate-secret`."
 }
 
 func orID(name, id string) string {
@@ -285,7 +315,7 @@ func (k *cmd) endStatus(s frontend.Stored, err error) int {
 		days := s.DaysLeft
 		out = statusOut{Stored: true, TenantID: s.TenantID, ClientID: s.ClientID, AppName: s.AppDisplayName, Cloud: s.Cloud, Profile: s.Profile,
 			Cred: &jsonCredential{Type: s.Credential.Type, KeyID: s.Credential.KeyID, Hint: s.Credential.Hint, Thumbprint: s.Credential.Thumbprint,
-				Expires: timePtr(s.Credential.Expires)}}
+				VendorHeld: s.Credential.VendorHeld, Expires: timePtr(s.Credential.Expires)}}
 		if !s.Credential.Expires.IsZero() {
 			out.Cred.DaysLeft = &days
 		}
@@ -293,14 +323,17 @@ func (k *cmd) endStatus(s frontend.Stored, err error) int {
 		if !k.c.json {
 			fmt.Fprintf(k.io.Stdout, "App:                     %s\nApplication (client) ID: %s\nDirectory (tenant) ID:   %s (%s)\nCloud:                   %s\n%s %s.\n",
 				s.AppDisplayName, s.ClientID, s.TenantID, s.TenantName, s.Cloud, strings.TrimSpace(word), expiryWords(s))
+			if s.Credential.Thumbprint != "" {
+				fmt.Fprintf(k.io.Stdout, "Certificate thumbprint:  %s\n", graphops.GroupedThumbprint(s.Credential.Thumbprint))
+			}
 		}
 		switch s.Expiry() {
 		case frontend.ExpiryExpired:
-			k.say("The %s has expired: the product cannot sign in. Run `m365wizard rotate-secret`.", strings.ToLower(word))
+			k.say("The %s has expired: the product cannot sign in. %s", strings.ToLower(word), renewWords(s))
 			code = ExitFail
-			out.Error = &jsonError{Code: "Expired", Message: "The credential has expired. Run m365wizard rotate-secret."}
+			out.Error = &jsonError{Code: "Expired", Message: "The credential has expired. " + strings.ReplaceAll(renewWords(s), "`", "")}
 		case frontend.ExpirySoon:
-			k.say("Warning: the %s expires in %d days. Run `m365wizard rotate-secret` before then.", strings.ToLower(word), s.DaysLeft)
+			k.say("Warning: the %s expires in %d days. %s", strings.ToLower(word), s.DaysLeft, strings.TrimSuffix(renewWords(s), ".")+" before then.")
 		}
 	}
 	if k.c.json {
