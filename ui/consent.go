@@ -33,16 +33,17 @@ func newConsent(w *Window) *consentScreen {
 
 func (s *consentScreen) title() string { return "Admin consent" }
 func (s *consentScreen) intro() string {
-	return "Once the API permissions have been added to the HelpMaster app, you need to grant consent to use the app within your tenant: Grant admin consent for " +
-		orgName(s.w.eng.State()) + "."
+	st := s.w.eng.State()
+	if p := profileOf(st); p != nil && p.Help.Consent != "" {
+		return p.Help.Consent
+	}
+	return "Once the API permissions have been added to the " + productOf(st) + " app, you need to grant consent to use the app within your tenant: Grant admin consent for " +
+		orgName(st) + "."
 }
 
 // wanted is the application permissions the app asks for.
 func (s *consentScreen) wanted(st *wizard.State) []string {
-	if p := profileOf(st); p != nil {
-		return p.AppRoles(st.Features)
-	}
-	return nil
+	return entraRoles(st)
 }
 
 func (s *consentScreen) view() fyne.CanvasObject {
@@ -60,6 +61,11 @@ func (s *consentScreen) view() fyne.CanvasObject {
 		icon := widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
 		s.status[strings.ToLower(p)], s.icons[strings.ToLower(p)] = stat, icon
 		s.box.Add(newRow(weights, name, widget.NewLabel("Application"), container.NewBorder(nil, nil, icon, nil, stat)))
+	}
+	if out := exchangeGrants(st); len(out) > 0 {
+		s.box.Add(container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil,
+			para("Not granted in Entra ID: "+strings.Join(out, ", ")+". With RBAC for Applications Exchange grants them to the app itself, "+
+				"for the chosen mailboxes only (Mailbox access); a grant here would open every mailbox.")))
 	}
 	if st.Admin != nil && !st.Admin.CanConsent {
 		s.box.Add(s.browserFallback(st))

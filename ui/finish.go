@@ -13,7 +13,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"m365wizard/graphops"
 	"m365wizard/wizard"
+	"m365wizard/wizard/profile"
 )
 
 // finishScreen: Save and finish. Stored in the keychain; a summary with the
@@ -41,8 +43,19 @@ func (s *finishScreen) title() string {
 	return "Save and finish"
 }
 
+// The guide's "click Apply to save your configuration" and the button agree:
+// the button is Apply, in every flow.
 func (s *finishScreen) intro() string {
-	return "If you get a Microsoft 365 Authentication was successful message, click Apply to save your configuration: " +
+	st := s.w.eng.State()
+	success := graphops.SuccessText
+	if p := profileOf(st); p != nil && p.Test.SuccessText != "" {
+		success = p.Test.SuccessText
+	}
+	if adminSideTest(st) {
+		return "Click Apply to save your configuration: the wizard lists the app with its certificate's thumbprint and expiry. " +
+			"There is no secret: the certificate's private key stays with " + productOf(st) + ", so the keychain gets nothing."
+	}
+	return "If you get a " + success + " message, click Apply to save your configuration: " +
 		"the wizard stores it in this computer's keychain (Windows Credential Manager, macOS Keychain, GNOME Keyring)."
 }
 
@@ -52,12 +65,7 @@ func (s *finishScreen) view() fyne.CanvasObject {
 	return s.box
 }
 
-func (s *finishScreen) action(st *wizard.State) string {
-	if st.Flow == wizard.FlowEnterExisting {
-		return "Apply"
-	}
-	return "Save to the keychain"
-}
+func (s *finishScreen) action(*wizard.State) string { return "Apply" }
 func (s *finishScreen) retry(st *wizard.State) string { return s.action(st) }
 func (s *finishScreen) busyText(*wizard.State) string { return "Storing in the keychain…" }
 
@@ -69,8 +77,11 @@ func (s *finishScreen) result(st *wizard.State) bool {
 	s.box.Objects = []fyne.CanvasObject{s.outcome}
 	o := s.outcome
 	o.Objects = nil
-	o.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon())), nil,
-		bold("Stored in this computer's keychain.")))
+	saved := "Stored in this computer's keychain."
+	if adminSideTest(st) {
+		saved = "Saved: the app is listed with its certificate's thumbprint and expiry. Nothing secret is stored."
+	}
+	o.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon())), nil, bold(saved)))
 	sum := summarize(st)
 	o.Add(w.copyRow("Application (client) ID:", sum.clientID))
 	o.Add(w.copyRow("Directory (tenant) ID:", sum.tenantID))
@@ -87,8 +98,20 @@ func (s *finishScreen) result(st *wizard.State) bool {
 	}
 	if p := profileOf(st); p != nil && p.Handoff.Text != "" {
 		o.Add(widget.NewSeparator())
-		o.Add(bold("In HelpMaster"))
+		o.Add(bold("In " + p.Product))
 		o.Add(para(p.Handoff.Location + ": " + p.Handoff.Text))
+		for _, f := range p.Handoff.Fields {
+			switch f.Value {
+			case profile.ValueCertificateThumbprint:
+				if st.NewCert != nil {
+					o.Add(w.copyRow(f.Label+":", st.NewCert.Thumbprint))
+				}
+			case profile.ValueDomains:
+				if len(st.Domains) > 0 {
+					o.Add(w.copyRow(f.Label+":", strings.Join(st.Domains, ", ")))
+				}
+			}
+		}
 	}
 	s.export = widget.NewButtonWithIcon("Export summary…", theme.DocumentSaveIcon(), func() { s.exportSummary(st) })
 	o.Add(container.NewHBox(s.export))

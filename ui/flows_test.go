@@ -149,7 +149,7 @@ func TestNewSetupEndToEnd(t *testing.T) {
 
 	h.on("Save and finish")
 	fin := screenAs[*finishScreen](h)
-	h.next("Save to the keychain")
+	h.next("Apply")
 	txt := labelsOf(fin.outcome)
 	if !strings.Contains(txt, st.App.AppID) || !strings.Contains(txt, st.Admin.TenantID) || strings.Contains(txt, value) {
 		t.Fatalf("summary: %s", txt)
@@ -222,7 +222,7 @@ func TestReplaceExpiredSecretEndToEnd(t *testing.T) {
 	h.next("Test Settings")
 	h.next("Next")
 	h.on("Keychain updated")
-	h.next("Save to the keychain")
+	h.next("Apply")
 	h.next("Next")
 	h.on("Remove the old secret")
 	h.next("Remove old secret")
@@ -516,7 +516,7 @@ func TestMailboxSkip(t *testing.T) {
 	h.on("Test Settings")
 	h.next("Test Settings")
 	h.next("Next")
-	h.next("Save to the keychain")
+	h.next("Apply")
 	if list := h.stored(); len(list) != 1 {
 		t.Fatalf("stored %d", len(list))
 	}

@@ -166,7 +166,7 @@ func (h *harness) newSetup(appName string) string {
 	h.next("Test Settings")
 	h.next("Next")
 	h.on("Save and finish")
-	h.next("Save to the keychain")
+	h.next("Apply")
 	h.next("Finish")
 	h.on("Connect HelpMaster to Microsoft 365")
 	return value

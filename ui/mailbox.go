@@ -53,6 +53,7 @@ type mailboxScreen struct {
 	scriptBox  *fyne.Container
 	skip       *widget.Button
 	box        *fyne.Container
+	sandboxRun *widget.Button // --sandbox: run the script as the Exchange administrator
 
 	gen        int
 	stopTimer  func() bool
@@ -88,13 +89,15 @@ func (s *mailboxScreen) view() fyne.CanvasObject {
 	s.search.SetPlaceHolder("Search by name or address, e.g. helpdesk")
 	s.search.OnChanged = s.queryChanged
 	s.search.OnSubmitted = func(string) { s.addTyped() }
+	// The result count at full contrast (LowImportance was barely readable
+	// in the dark theme).
 	s.searching = widget.NewLabel("")
-	s.searching.Importance = widget.LowImportance
+	s.searching.TextStyle = fyne.TextStyle{Italic: true}
 	s.results = container.NewVBox()
 	s.chosenBox = container.NewVBox()
 
 	var labels []string
-	for _, c := range exchange.Choices("HelpMaster", s.perms(st)) {
+	for _, c := range exchange.Choices(productOf(st), s.perms(st)) {
 		labels = append(labels, c.Title)
 		s.modes[c.Title] = c.Mode
 	}
@@ -113,7 +116,7 @@ func (s *mailboxScreen) view() fyne.CanvasObject {
 		s.script, container.NewHBox(copyScript, saveScript))
 	s.skip = widget.NewButton("Skip: no limit", func() {
 		d := dialog.NewConfirm("Skip mailbox access?",
-			"Without a limit, the app can read and send mail as EVERY mailbox in "+orgName(st)+", not just HelpMaster's.\n"+
+			"Without a limit, the app can read and send mail as EVERY mailbox in "+orgName(st)+", not just "+productOf(st)+"'s.\n"+
 				"You can limit it later: run New setup again and choose the mailboxes.",
 			func(ok bool) {
 				if !ok {
@@ -130,7 +133,7 @@ func (s *mailboxScreen) view() fyne.CanvasObject {
 	})
 
 	s.box = container.NewVBox(
-		heading2("1. Which mailboxes may HelpMaster use?"),
+		heading2("1. Which mailboxes may "+productOf(st)+" use?"),
 		s.search, s.searching, s.results,
 		bold("Chosen mailboxes"), s.chosenBox, s.errs.at("mailbox"),
 		widget.NewSeparator(),
@@ -300,7 +303,7 @@ func (s *mailboxScreen) showChosen() {
 func (s *mailboxScreen) modeChanged() {
 	st := s.w.eng.State()
 	m := s.selectedMode()
-	ex := exchange.Explain(m, "HelpMaster", s.perms(st))
+	ex := exchange.Explain(m, productOf(st), s.perms(st))
 	s.explain.Objects = []fyne.CanvasObject{para(ex.Summary)}
 	for _, p := range ex.Points {
 		s.explain.Add(para("• " + p))
@@ -310,7 +313,7 @@ func (s *mailboxScreen) modeChanged() {
 		s.explain.Add(c)
 	}
 	if m == exchange.ModeNone {
-		c, _ := warning("Without a limit, the app can read and send mail as EVERY mailbox in " + orgName(st) + ", not just HelpMaster's.")
+		c, _ := warning("Without a limit, the app can read and send mail as EVERY mailbox in " + orgName(st) + ", not just " + productOf(st) + "'s.")
 		s.explain.Add(c)
 	}
 	s.explain.Refresh()
@@ -421,6 +424,27 @@ func (s *mailboxScreen) result(st *wizard.State) bool {
 	if len(plan.EntraLeftOut) > 0 {
 		c, _ := warning("Taken off the app in Entra ID, because Exchange grants them to the app itself: " + strings.Join(plan.EntraLeftOut, ", ") + ".")
 		s.box.Add(c)
+	}
+	if sb := w.fe.Sandbox; sb != nil && plan.Mode.Scopes() {
+		params := plan.Params
+		s.sandboxRun = widget.NewButtonWithIcon("Sandbox: run this script as the Exchange administrator", theme.MediaPlayIcon(), func() {
+			w.run("Running the script in the simulated Exchange Online…", func(context.Context) error {
+				return sb.ApplyMailboxScript("", params)
+			}, func(err error) {
+				if err != nil {
+					w.problem.show(err)
+					return
+				}
+				s.sandboxRun.SetText("Sandbox: the script ran (run it again)")
+				lag := sb.CurrentBehaviour().MailboxScopeLag
+				when := "at once"
+				if lag > 0 {
+					when = "after " + lag.Round(time.Second).String() + " (a real tenant takes " + exchange.Delay + ")"
+				}
+				w.problem.info("The sandbox ran the script as an Exchange administrator. Microsoft Graph follows " + when + ": Test Settings shows it.")
+			})
+		})
+		s.box.Add(container.NewHBox(s.sandboxRun))
 	}
 	s.box.Refresh()
 	return true

@@ -31,21 +31,27 @@ func newRegister(w *Window) *registerScreen {
 
 func (s *registerScreen) title() string { return "Register the app" }
 func (s *registerScreen) intro() string {
-	return "Step 1 of the guide: create the HelpMaster app registration in Microsoft Entra ID (App registrations > New registration)."
+	return "Step 1 of the guide: create the " + productOf(s.w.eng.State()) + " app registration in Microsoft Entra ID (App registrations > New registration)."
 }
 func (s *registerScreen) focus() fyne.Focusable { return s.name }
 
 func (s *registerScreen) view() fyne.CanvasObject {
 	org := "your organization"
-	if st := s.w.eng.State(); st.Admin != nil {
+	st := s.w.eng.State()
+	if st.Admin != nil {
 		org = orgName(st)
 	}
+	product := productOf(st)
+	nameHelp := "Enter a name, eg. " + product + "."
+	if p := profileOf(st); p != nil && p.Help.Register != "" {
+		nameHelp = p.Help.Register
+	}
 	s.inputs = container.NewVBox(
-		formRow("Name", s.name, para("Enter a name, eg. HelpMaster. Users of the tenant see it under Enterprise applications."), s.errs.at("app-name")),
+		formRow("Name", s.name, para(nameHelp+" Users of the tenant see it under Enterprise applications."), s.errs.at("app-name")),
 		bold("Supported account types"),
 		container.NewBorder(nil, nil, widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon())), nil,
 			para("Accounts in this organizational directory only ("+org+" only - Single tenant)")),
-		para("HelpMaster signs in to your tenant only, as itself, so the app is single tenant: nobody outside "+org+" can use it."),
+		para(product+" signs in to your tenant only, as itself, so the app is single tenant: nobody outside "+org+" can use it."),
 		s.errs.at("profile"),
 		para("Next looks for an app this wizard registered earlier, so running the setup again never makes a second one. Nothing is changed yet."),
 	)

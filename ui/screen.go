@@ -13,7 +13,6 @@ import (
 
 	"m365wizard/graphops"
 	"m365wizard/wizard"
-	"m365wizard/wizard/profile"
 )
 
 // screen is one step's screen. The window calls load when it shows the
@@ -68,6 +67,8 @@ func (w *Window) screenFor(id wizard.StepID) screen {
 		return newConsent(w)
 	case wizard.StepCredential, wizard.StepNewSecret:
 		return newSecret(w, id)
+	case wizard.StepDomains:
+		return newDomains(w)
 	case wizard.StepMailbox:
 		return newMailbox(w)
 	case wizard.StepTest:
@@ -293,19 +294,6 @@ func formRow(label string, field fyne.CanvasObject, extra ...fyne.CanvasObject) 
 		c.Add(x)
 	}
 	return c
-}
-
-// profileOf loads the flow's integration profile (nil when it cannot be read).
-func profileOf(st *wizard.State) *profile.Profile {
-	key := st.Profile
-	if key == "" {
-		key = profile.HelpMaster
-	}
-	p, err := profile.Load(key)
-	if err != nil {
-		return nil
-	}
-	return p
 }
 
 // orgName is the signed-in tenant's name for "Granted for <org>".

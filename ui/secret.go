@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"m365wizard/graphops"
 	"m365wizard/wizard"
 	"m365wizard/wizard/profile"
 )
@@ -52,6 +53,15 @@ type secretScreen struct {
 	copyValue  *widget.Button
 	copied     *widget.Label
 	box        *fyne.Container
+
+	// The vendor's certificate (Passly): chosen with a file dialog, shown
+	// with its thumbprint before and after the upload; no secret.
+	vendor   bool
+	certPick *widget.Button
+	certData []byte
+	certPath string
+	certInfo *fyne.Container
+	thumb    *widget.Label // the thumbprint, large, to compare with the vendor's screen
 }
 
 func newSecret(w *Window, id wizard.StepID) *secretScreen {
@@ -62,18 +72,30 @@ func (s *secretScreen) title() string {
 	if s.id == wizard.StepNewSecret {
 		return "New client secret"
 	}
-	return "Client secret"
+	return s.w.stepTitle(s.id, "Client secret")
 }
 
 func (s *secretScreen) intro() string {
 	s.p = profileOf(s.w.eng.State())
+	s.vendor = s.id == wizard.StepCredential && s.p != nil && s.p.VendorCertificate()
+	if s.vendor {
+		if s.p.Help.Certificate != "" {
+			return s.p.Help.Certificate
+		}
+		return "Upload the certificate " + s.p.Product + " gives you to the app."
+	}
 	if s.p != nil && s.p.Help.Credential != "" {
 		return "Step 3 of the guide (Certificates & secrets > New client secret). " + s.p.Help.Credential
 	}
 	return "Create a client secret for the app."
 }
 
-func (s *secretScreen) focus() fyne.Focusable { return s.desc }
+func (s *secretScreen) focus() fyne.Focusable {
+	if s.vendor {
+		return nil
+	}
+	return s.desc
+}
 
 func (s *secretScreen) view() fyne.CanvasObject {
 	w := s.w
@@ -97,6 +119,12 @@ func (s *secretScreen) view() fyne.CanvasObject {
 	s.expiry.SetSelectedIndex(1)
 
 	s.inputs = container.NewVBox()
+	s.outcome = container.NewVBox()
+	if s.vendor {
+		s.vendorView()
+		s.box = container.NewVBox(s.inputs, s.outcome)
+		return s.box
+	}
 	if s.id == wizard.StepCredential && s.p != nil && s.p.AllowsCredential(profile.CredentialCertificate) {
 		s.kind = widget.NewRadioGroup([]string{credSecretLabel, credCertLabel}, func(string) { s.kindChanged() })
 		s.kind.SetSelected(credSecretLabel)
@@ -107,7 +135,7 @@ func (s *secretScreen) view() fyne.CanvasObject {
 		s.inputs.Add(formRow("Credential", s.kind, para(note), s.errs.at("credential")))
 	}
 	s.inputs.Add(formRow("Description", s.desc, para("A descriptive label only - it isn't the secret.")))
-	expiryHelp := "Note that if a secret expires, HelpMaster stops working until you create a new secret and re-enter its value (this wizard's Replace an expired secret does that)."
+	expiryHelp := "Note that if a secret expires, " + productOf(st) + " stops working until you create a new secret and re-enter its value (this wizard's Replace an expired secret does that)."
 	if s.p != nil && s.p.Help.Expiry != "" {
 		expiryHelp = s.p.Help.Expiry
 	}
@@ -127,7 +155,6 @@ func (s *secretScreen) view() fyne.CanvasObject {
 		s.inputs.Add(para("Only secrets this app already had are removed, and only after Test Settings passed with the new one and the keychain holds it. " +
 			"Leave it unticked if another program still uses the old secret."))
 	}
-	s.outcome = container.NewVBox()
 	s.box = container.NewVBox(s.inputs, s.outcome)
 	return s.box
 }
@@ -165,6 +192,11 @@ func (s *secretScreen) load(st *wizard.State) {
 }
 
 func (s *secretScreen) apply(st *wizard.State) {
+	if s.vendor {
+		st.CredentialType = wizard.CredCertificate
+		st.VendorCertificate = s.certData
+		return
+	}
 	st.SecretDescription = strings.TrimSpace(s.desc.Text)
 	if s.kind != nil {
 		st.CredentialType = "secret"
@@ -191,6 +223,9 @@ func (s *secretScreen) apply(st *wizard.State) {
 }
 
 func (s *secretScreen) action(*wizard.State) string {
+	if s.vendor {
+		return "Upload certificate"
+	}
 	if s.certificate() {
 		return "Create certificate"
 	}
@@ -200,6 +235,9 @@ func (s *secretScreen) action(*wizard.State) string {
 func (s *secretScreen) retry(st *wizard.State) string { return s.action(st) }
 
 func (s *secretScreen) busyText(st *wizard.State) string {
+	if s.vendor {
+		return "Uploading " + productOf(st) + "'s certificate (its public part) to the app, keeping the app's other keys…"
+	}
 	if st.CredentialType == "certificate" {
 		return "Making a certificate and adding its public part to the app…"
 	}
@@ -207,6 +245,13 @@ func (s *secretScreen) busyText(st *wizard.State) string {
 }
 
 func (s *secretScreen) setBusy(b bool) {
+	if s.certPick != nil {
+		if b {
+			s.certPick.Disable()
+		} else {
+			s.certPick.Enable()
+		}
+	}
 	for _, d := range []fyne.Disableable{s.desc, s.expiry, s.customDays} {
 		if b {
 			d.Disable()
@@ -229,11 +274,20 @@ func (s *secretScreen) result(st *wizard.State) bool {
 	w := s.w
 	s.inputs.Hide()
 	s.outcome.Objects = nil
+	if c := st.NewCert; c != nil && c.Vendor {
+		s.outcome.Add(container.NewBorder(nil, nil, widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon())), nil,
+			bold("The certificate from "+productOf(st)+" was uploaded to the app. No secret was made, and none is stored.")))
+		s.outcome.Add(s.thumbprintCard(c.Thumbprint, "Expires on "+c.End.Local().Format("2 January 2006")+"."))
+		s.outcome.Add(para("Compare it with the thumbprint " + productOf(st) + " shows (Signing and Encryption): they must be the same. " +
+			"The app also shows it in the Entra admin center under Certificates & secrets > Certificates."))
+		s.outcome.Refresh()
+		return true
+	}
 	if c := st.NewCert; c != nil {
 		s.outcome.Add(bold("The certificate was created and its public part added to the app."))
 		s.outcome.Add(w.copyRow("Thumbprint:", c.Thumbprint))
 		s.outcome.Add(para("Expires on " + c.End.Local().Format("2 January 2006") + ". The private key stays in this computer's keychain; " +
-			"it is never shown. Check that HelpMaster accepts a certificate before relying on it."))
+			"it is never shown. Check that " + productOf(st) + " accepts a certificate before relying on it."))
 		s.outcome.Refresh()
 		return true
 	}
@@ -258,10 +312,10 @@ func (s *secretScreen) result(st *wizard.State) bool {
 	s.outcome.Add(widget.NewCard("", "", container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Value", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.copyValue, s.value),
 		s.copied)))
-	c, _ := warning("This is the Value, not the Secret ID. HelpMaster needs the Value; pasting the Secret ID is the commonest reason " +
+	c, _ := warning("This is the Value, not the Secret ID. " + productOf(st) + " needs the Value; pasting the Secret ID is the commonest reason " +
 		"for \"invalid client secret\" (AADSTS7000215).")
 	s.outcome.Add(c)
-	sid := widget.NewLabel("Secret ID (not needed by HelpMaster): " + sec.KeyID)
+	sid := widget.NewLabel("Secret ID (not needed by " + productOf(st) + "): " + sec.KeyID)
 	sid.Wrapping = fyne.TextWrapWord
 	s.outcome.Add(sid)
 	s.outcome.Add(para("Description: " + sec.DisplayName + "   Expires: " + sec.End.Local().Format("2 January 2006")))
@@ -284,4 +338,61 @@ func (w *Window) copySecret(v string) {
 			cb.SetContent("")
 		}
 	})
+}
+
+// vendorView: the vendor's certificate file, chosen with a file dialog, its
+// thumbprint shown before it is uploaded.
+func (s *secretScreen) vendorView() {
+	w := s.w
+	if s.p.Credential.Note != "" {
+		s.inputs.Add(para(s.p.Credential.Note))
+	}
+	s.certPick = widget.NewButtonWithIcon("Choose the certificate file…", theme.FolderOpenIcon(), s.chooseCertificate)
+	s.certPick.Importance = widget.HighImportance
+	s.certInfo = container.NewVBox()
+	s.inputs.Add(formRow("Certificate from "+s.p.Product+" (.cer, .crt or .pem)", container.NewHBox(s.certPick), s.errs.at("certificate-file"), s.certInfo))
+	s.inputs.Add(para("Only the certificate's public part is uploaded: " + s.p.Product + " keeps its private key, so there is no secret to copy or store."))
+	_ = w
+}
+
+func (s *secretScreen) chooseCertificate() {
+	s.w.openFile("Certificate from "+s.p.Product, []string{".cer", ".crt", ".pem"}, func(path string, data []byte, err error) {
+		if err == nil && path == "" && data == nil {
+			return
+		}
+		s.errs.show(nil)
+		if err == nil {
+			var vc *graphops.VendorCertificate
+			if vc, err = graphops.ParseVendorCertificate(data, s.w.now()); err == nil {
+				s.certData, s.certPath = data, path
+				s.certInfo.Objects = []fyne.CanvasObject{
+					para("File: " + path),
+					s.thumbprintCard(vc.Thumbprint, "Subject: "+vc.Subject+"\nValid from "+vc.NotBefore.Local().Format("2 January 2006")+
+						" to "+vc.NotAfter.Local().Format("2 January 2006")+"."),
+				}
+				s.certInfo.Refresh()
+				s.certPick.SetText("Choose another file…")
+				s.certPick.Importance = widget.MediumImportance
+				s.certPick.Refresh()
+				return
+			}
+		}
+		s.certData, s.certPath = nil, ""
+		s.certInfo.Objects = nil
+		s.certInfo.Refresh()
+		s.errs.show([]wizard.FieldError{{Field: "certificate-file", Message: err.Error()}})
+	})
+}
+
+// thumbprintCard shows a thumbprint large, to compare with the vendor's screen.
+func (s *secretScreen) thumbprintCard(thumbprint, detail string) fyne.CanvasObject {
+	s.thumb = widget.NewLabel(thumbprint)
+	s.thumb.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+	s.thumb.SizeName = theme.SizeNameHeadingText
+	s.thumb.Selectable = true
+	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { s.w.app.Clipboard().SetContent(thumbprint) })
+	return widget.NewCard("", "", container.NewVBox(
+		bold("Thumbprint (SHA-1)"),
+		container.NewBorder(nil, nil, nil, container.NewVBox(copyBtn), s.thumb),
+		para(detail)))
 }

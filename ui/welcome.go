@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -28,6 +29,7 @@ type welcomeScreen struct {
 	resume, discard                         *widget.Button
 	// Per stored entry (tests tap them).
 	replaceFor, testFor, forgetFor, expireFor []*widget.Button
+	choice                                    *profileChoice
 	expiryText                                []*widget.Label
 	box                                       *fyne.Container
 }
@@ -38,13 +40,22 @@ func newWelcome(w *Window) *welcomeScreen {
 	return s
 }
 
-func (s *welcomeScreen) title() string { return "Connect HelpMaster to Microsoft 365" }
+func (s *welcomeScreen) title() string { return "Connect " + s.w.product() + " to Microsoft 365" }
 
 func (s *welcomeScreen) intro() string {
-	if p, err := profile.Load(profile.HelpMaster); err == nil {
-		return p.Help.Intro + " This wizard does it for you, step by step as the HelpMaster guide describes, and keeps the result in this computer's keychain."
+	p := s.w.chosenProfile()
+	if p == nil {
+		return ""
 	}
-	return ""
+	intro := p.Help.Intro
+	if intro == "" {
+		intro = p.Product + " reads your Microsoft 365 tenant through an app registration in Microsoft Entra ID."
+	}
+	guide := "the " + p.Product + " guide"
+	if p.Guide.Title != "" {
+		guide = "the guide (" + p.Guide.Title + ")"
+	}
+	return intro + " This wizard does it for you, step by step as " + guide + " describes, and keeps the result in this computer's keychain."
 }
 
 func (s *welcomeScreen) view() fyne.CanvasObject { return s.box }
@@ -69,17 +80,22 @@ func (s *welcomeScreen) build() {
 		box.Add(s.unfinished(p))
 	}
 
-	s.newSetup = widget.NewButtonWithIcon("New setup", theme.ContentAddIcon(), func() { w.start(wizard.FlowNewSetup, nil, nil) })
+	s.choice = w.newProfileChoice()
+	box.Add(heading2("Which product do you connect?"))
+	box.Add(container.NewBorder(nil, nil, nil, s.choice.open, s.choice.sel))
+	box.Add(para(s.productNote()))
+
+	s.newSetup = widget.NewButtonWithIcon("New setup", theme.ContentAddIcon(), func() { w.start(wizard.FlowNewSetup, w.newState(), nil) })
 	s.newSetup.Importance = widget.HighImportance
 	s.replace = widget.NewButtonWithIcon("Replace an expired secret", theme.ViewRefreshIcon(), func() {
 		if len(s.stored) == 0 {
-			w.start(wizard.FlowReplaceSecret, &wizard.State{}, nil)
+			w.start(wizard.FlowReplaceSecret, w.newState(), nil)
 			return
 		}
 		w.start(wizard.FlowReplaceSecret, frontend.StateFor(mostUrgent(s.stored)), nil)
 	})
 	s.existing = widget.NewButtonWithIcon("Enter existing details", theme.DocumentCreateIcon(), func() {
-		w.start(wizard.FlowEnterExisting, nil, nil)
+		w.start(wizard.FlowEnterExisting, w.newState(), nil)
 	})
 	s.testStored = widget.NewButtonWithIcon("Test stored settings", theme.MediaPlayIcon(), func() {
 		w.start(wizard.FlowTestStored, frontend.StateFor(mostUrgent(s.stored)), nil)
@@ -96,7 +112,7 @@ func (s *welcomeScreen) build() {
 		box.Add(storedBox) // what is stored (and any alarm) comes first
 	}
 	box.Add(heading2("What do you want to do?"))
-	box.Add(choice(s.newSetup, "Register the HelpMaster app in Microsoft Entra ID, grant its Microsoft Graph permissions, create its client secret, limit its mailboxes and test it."))
+	box.Add(choice(s.newSetup, s.newSetupText()))
 	box.Add(choice(s.replace, "The secret expired (or soon will): make a new one for the same app, test it, and remove the old one."))
 	box.Add(choice(s.existing, "You registered the app already: enter its Application (client) ID, Directory (tenant) ID and secret, test them and store them."))
 	box.Add(choice(s.testStored, "Run Test Settings with what this computer's keychain holds."))
@@ -118,6 +134,64 @@ func (s *welcomeScreen) build() {
 		storedBox.Add(s.storedCard(i, st))
 	}
 	s.box = box
+}
+
+// newSetupText says what New setup does for the chosen product.
+func (s *welcomeScreen) newSetupText() string {
+	p := s.w.chosenProfile()
+	if p == nil {
+		return "Register the app in Microsoft Entra ID, grant its Microsoft Graph permissions, create its credential and test it."
+	}
+	what := "grant its Microsoft Graph permissions"
+	if p.Custom() {
+		what = "grant the Microsoft Graph permissions you pick"
+	}
+	cred := "create its client secret"
+	switch {
+	case p.VendorCertificate():
+		cred = "upload the certificate " + p.Product + " gives you"
+	case p.Credential.Default == profile.CredentialCertificate:
+		cred = "create its certificate"
+	}
+	parts := []string{"Register the " + p.Product + " app in Microsoft Entra ID", what, cred}
+	if p.DomainFilter.Enabled {
+		parts = append(parts, "count the users of its "+strings.ToLower(labelOr(p.DomainFilter.Label, "domains")))
+	}
+	if p.MailboxScoping.Enabled {
+		parts = append(parts, "limit its mailboxes")
+	}
+	return strings.Join(parts, ", ") + " and test it."
+}
+
+// productNote says where the chosen profile comes from.
+func (s *welcomeScreen) productNote() string {
+	p := s.w.chosenProfile()
+	if p == nil {
+		return ""
+	}
+	src := "Built-in profile"
+	if !p.Builtin() {
+		src = "Your profile file " + s.w.profileFile
+	}
+	if p.Guide.Title != "" {
+		src += ", following " + p.Guide.Title
+	}
+	return src + ". Open profile… reads a profile file of your own (docs/profiles.md describes the format)."
+}
+
+func labelOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// storedProduct is the product a stored app was set up for.
+func storedProduct(st frontend.Stored) string {
+	if p, err := wizard.LoadProfile(&wizard.State{Profile: st.Profile, ProfileFile: st.ProfileFile}); err == nil {
+		return p.Product
+	}
+	return "the product"
 }
 
 // mostUrgent is the stored app whose secret expires first (expired first of all).
@@ -174,10 +248,10 @@ func expiryLine(st frontend.Stored) (string, widget.Importance, fyne.Resource) {
 		if n := -st.DaysLeft - 1; n > 0 { // DaysLeft rounds down: -1 is under a day ago
 			ago = days(n) + " ago"
 		}
-		return fmt.Sprintf("The %s EXPIRED on %s (%s). HelpMaster can no longer connect to Microsoft 365. Replace it now.", what, when, ago),
+		return fmt.Sprintf("The %s EXPIRED on %s (%s). %s can no longer connect to Microsoft 365. Replace it now.", what, when, ago, storedProduct(st)),
 			widget.DangerImportance, theme.ErrorIcon()
 	case frontend.ExpirySoon:
-		return fmt.Sprintf("The %s expires in %s, on %s. Replace it before then, or HelpMaster stops connecting.", what, days(st.DaysLeft), when),
+		return fmt.Sprintf("The %s expires in %s, on %s. Replace it before then, or %s stops connecting.", what, days(st.DaysLeft), when, storedProduct(st)),
 			widget.WarningImportance, theme.WarningIcon()
 	case frontend.ExpiryUnknown:
 		return "The " + what + "'s expiry is not known (it was entered by hand).", widget.MediumImportance, theme.InfoIcon()

@@ -42,6 +42,14 @@ type Window struct {
 	stop   context.CancelFunc
 	notice string // said once on the next screen (e.g. after a cancel)
 
+	// The product Welcome offers New setup for: a built-in profile's key, or
+	// a profile file of the admin's own (profilechoice.go).
+	profileKey, profileFile string
+	// openFile shows a file dialog (a function so UI tests can stand in).
+	openFile openFileFunc
+	// profileErr is the last refused profile file's error, as shown (tests).
+	profileErr string
+
 	steps        *stepList
 	heading      *widget.Label
 	intro        *widget.Label
@@ -72,6 +80,7 @@ func NewWindow(fe *frontend.Frontend, app fyne.App, win fyne.Window) *Window {
 func newWindow(fe *frontend.Frontend, app fyne.App, win fyne.Window, post func(func())) *Window {
 	w := &Window{fe: fe, app: app, win: win, post: post, clipboardTTL: 60 * time.Second}
 	w.deps = fe.Deps
+	w.openFile = w.openFileDialog
 	signIn := fe.Deps.SignIn
 	w.deps.SignIn = func(ctx context.Context, r wizard.SignInRequest) (wizard.Session, error) {
 		s, err := signIn(ctx, r)
