@@ -259,6 +259,11 @@ func (s *Session) AddCertificate(ctx context.Context, appObjectID string, certDE
 		}
 	}
 	kc := models.NewKeyCredential()
+	// The key ID is chosen here (keyCredentials take a client-set keyId), so
+	// the admin and the stored list can name the certificate without reading
+	// the app again.
+	keyID := uuid.New()
+	kc.SetKeyId(&keyID)
 	typ, usage := "AsymmetricX509Cert", "Verify"
 	name := cert.Subject.String()
 	start, end := cert.NotBefore.UTC(), cert.NotAfter.UTC()
@@ -273,7 +278,7 @@ func (s *Session) AddCertificate(ctx context.Context, appObjectID string, certDE
 	if _, err := s.Graph.Applications().ByApplicationId(appObjectID).Patch(ctx, body, nil); err != nil {
 		return Credential{}, fromGraph(err, "Uploading the certificate")
 	}
-	return Credential{Type: "certificate", DisplayName: name, Thumbprint: thumb, Start: start, End: end}, nil
+	return Credential{Type: "certificate", KeyID: keyID.String(), DisplayName: name, Thumbprint: thumb, Start: start, End: end}, nil
 }
 
 // GenerateCertificate makes a self-signed certificate for the app and returns

@@ -162,6 +162,9 @@ func TestCertificateCredential(t *testing.T) {
 	thumbs := map[string]bool{}
 	for _, c := range list {
 		thumbs[c.Thumbprint] = true
+		if c.Thumbprint == cred.Thumbprint && (cred.KeyID == "" || c.KeyID != cred.KeyID) {
+			t.Errorf("uploaded with key ID %q, listed as %q", cred.KeyID, c.KeyID)
+		}
 	}
 	if !thumbs[Thumbprint(firstDER)] || !thumbs[Thumbprint(der)] {
 		t.Fatalf("uploading a second certificate dropped the first: %+v", list)
