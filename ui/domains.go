@@ -152,7 +152,7 @@ func countText(c *graphops.DomainCount) string {
 	return itoa(c.Users) + " users"
 }
 
-func (s *domainsScreen) action(*wizard.State) string { return "Count the users" }
+func (s *domainsScreen) action(*wizard.State) string   { return "Count the users" }
 func (s *domainsScreen) retry(st *wizard.State) string { return s.action(st) }
 func (s *domainsScreen) busyText(*wizard.State) string {
 	return "Counting the users the list covers…"

@@ -65,7 +65,7 @@ func (s *finishScreen) view() fyne.CanvasObject {
 	return s.box
 }
 
-func (s *finishScreen) action(*wizard.State) string { return "Apply" }
+func (s *finishScreen) action(*wizard.State) string   { return "Apply" }
 func (s *finishScreen) retry(st *wizard.State) string { return s.action(st) }
 func (s *finishScreen) busyText(*wizard.State) string { return "Storing in the keychain…" }
 

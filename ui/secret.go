@@ -387,7 +387,7 @@ func (s *secretScreen) chooseCertificate() {
 // thumbprintCard shows a thumbprint large, to compare with the vendor's screen.
 func (s *secretScreen) thumbprintCard(thumbprint, detail string) fyne.CanvasObject {
 	s.thumb = widget.NewLabel(thumbprint)
-	s.thumb.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+	s.thumb.TextStyle = fyne.TextStyle{Monospace: true}
 	s.thumb.SizeName = theme.SizeNameHeadingText
 	s.thumb.Selectable = true
 	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { s.w.app.Clipboard().SetContent(thumbprint) })
