@@ -1,6 +1,13 @@
 package ui
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"time"
@@ -112,6 +119,7 @@ func (d *demo) run() {
 	d.shot("11-mailbox-access")
 	d.next()
 	d.shot("12-mailbox-script")
+	d.tap(func() fyne.Tappable { return w.scr.(*mailboxScreen).sandboxRun }) // the Exchange administrator runs it
 	d.next()
 	// A fresh secret takes a moment to work everywhere: show the wait.
 	w.fe.Sandbox.SetBehaviour(sandbox.Behaviour{SecretPropagationLag: 25 * time.Second})
@@ -180,6 +188,67 @@ func (d *demo) run() {
 	})
 	d.shot("25-enter-existing-details")
 	d.do(func() { w.cancel() })
+
+	// Another product: the profile choice, then Passly's certificate.
+	d.tap(func() fyne.Tappable { return w.scr.(*welcomeScreen).choice.sel })
+	d.shot("26-profile-choice")
+	d.do(func() {
+		if top := w.win.Canvas().Overlays().Top(); top != nil {
+			top.Hide()
+			w.win.Canvas().Overlays().Remove(top)
+		}
+		w.chooseProfile("passly")
+	})
+	d.tap(func() fyne.Tappable { return w.scr.(*welcomeScreen).newSetup })
+	d.do(w.next)
+	time.Sleep(time.Second)
+	d.do(func() { w.scr.(*signInScreen).noBrowse.Tapped(&fyne.PointEvent{}) })
+	d.idle()
+	d.next()
+	d.do(func() { w.scr.(*registerScreen).name.SetText("Passly daemon sync") })
+	d.next() // register: to API permissions
+	d.next() // register the app
+	d.next() // grant admin consent
+	d.next()
+	if cert, err := demoCertificate(filepath.Join(d.dir, "passly-signing.cer")); err == nil {
+		d.do(func() {
+			w.openFile = func(_ string, _ []string, done func(string, []byte, error)) {
+				data, err := os.ReadFile(cert)
+				done(cert, data, err)
+			}
+		})
+		d.tap(func() fyne.Tappable { return w.scr.(*secretScreen).certPick })
+		d.shot("27-passly-certificate-file")
+		d.next() // upload
+		d.shot("28-passly-thumbprint")
+		d.next()
+		d.next() // Test Settings from the admin's side
+		d.shot("29-passly-test-settings")
+	}
+	d.do(func() { w.cancel() })
+	d.idle()
+	d.do(func() {
+		if w.removeBtn != nil {
+			w.removeBtn.Tapped(&fyne.PointEvent{})
+		}
+	})
+	d.idle()
+}
+
+// demoCertificate writes a certificate as a vendor hands it out (PEM, the
+// public part only) for the Passly screenshots.
+func demoCertificate(path string) (string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Passly SSO signing (Contoso)"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(2, 0, 0)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
 }
 
 // tapCheckAt taps a check box in the middle of its row, as a mouse does.

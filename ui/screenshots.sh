@@ -37,7 +37,7 @@ if [ -n "$suffix" ]; then
 	# Dark: a few screens are enough to show the theme.
 	for f in "$out"/*-dark.png; do
 		case "$f" in
-		*/01-welcome-dark.png|*/06-api-permissions-dark.png|*/10-client-secret-value-dark.png|*/14-test-settings-passed-dark.png|*/17-welcome-expired-dark.png) ;;
+		*/01-welcome-dark.png|*/06-api-permissions-dark.png|*/11-mailbox-access-dark.png|*/10-client-secret-value-dark.png|*/14-test-settings-passed-dark.png|*/17-welcome-expired-dark.png) ;;
 		*) rm -f "$f" ;;
 		esac
 	done

@@ -214,7 +214,11 @@ func (s *testScreen) result(st *wizard.State) bool {
 		msg.Importance = widget.SuccessImportance
 		s.success.Objects = []fyne.CanvasObject{widget.NewCard("", "",
 			container.NewBorder(nil, nil, widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon())), nil, msg))}
-		if st.Flow != wizard.FlowTestStored {
+		switch {
+		case st.Flow == wizard.FlowTestStored:
+		case adminSideTest(st):
+			s.success.Add(para("Next saves the app's details and the certificate's thumbprint; there is no secret to store."))
+		default:
 			s.success.Add(para("Next stores the settings in this computer's keychain."))
 		}
 		s.success.Refresh()
