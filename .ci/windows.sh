@@ -426,25 +426,29 @@ cli_check() {
 		fail "cli: without M365WIZARD_CA_FILE, setup should fail to trust the sandbox (exit 1, code Unavailable); it exited $rc: $(head -c 600 "$W/untrusted.out")"
 	fi
 
-	# cmd/m365wizard's own end-to-end test, with the Windows exe standing in for m365wizard.
+	# cmd/m365wizard's own end-to-end test, with the Windows exe standing in for
+	# m365wizard: the console build, then the window build (its output redirected).
 	if ! "$W/cli-e2e.test" -test.list '^TestRealCLIEndToEnd$' | grep -qx TestRealCLIEndToEnd; then
 		fail "cli: cmd/m365wizard has no TestRealCLIEndToEnd to run against the Windows build"
 		return
 	fi
-	: >"$W/cli-commands.log"
-	rc=0
-	M365WIZARD_REAL_KEYRING=1 M365WIZARD_E2E_BIN="$ROOT/.ci/wine/m365wizard-wine" M365WIZARD_WINE_EXE="$OUT/m365wizard-cli.exe" \
-		M365WIZARD_NATIVE_BIN="$W/m365wizard-native" M365WIZARD_WINE_LOG="$W/cli-commands.log" \
-		"$W/cli-e2e.test" -test.run '^TestRealCLIEndToEnd$' -test.v -test.count=1 -test.timeout 10m >"$W/cli-e2e.log" 2>&1 || rc=$?
-	cat "$W/cli-e2e.log"
-	echo "the Windows commands it ran:"
-	sed 's/^/  /' "$W/cli-commands.log"
-	if [ $rc != 0 ] || ! grep -q -- "--- PASS: TestRealCLIEndToEnd " "$W/cli-e2e.log"; then
-		fail "cli: TestRealCLIEndToEnd against the Windows build under Wine did not pass"
-	fi
-	local cmd
-	for cmd in setup test status rotate-secret forget; do
-		grep -q "^m365wizard-cli.exe $cmd " "$W/cli-commands.log" || fail "cli: the end-to-end test never ran \"$cmd\" as the Windows exe"
+	local exe cmd log
+	for exe in m365wizard-cli.exe m365wizard.exe; do
+		log=$W/cli-e2e-${exe%.exe}.log
+		: >"$log.commands"
+		rc=0
+		M365WIZARD_REAL_KEYRING=1 M365WIZARD_E2E_BIN="$ROOT/.ci/wine/m365wizard-wine" M365WIZARD_WINE_EXE="$OUT/$exe" \
+			M365WIZARD_NATIVE_BIN="$W/m365wizard-native" M365WIZARD_WINE_LOG="$log.commands" \
+			"$W/cli-e2e.test" -test.run '^TestRealCLIEndToEnd$' -test.v -test.count=1 -test.timeout 10m >"$log" 2>&1 || rc=$?
+		echo "TestRealCLIEndToEnd with $exe: $(grep -E -- '^--- (PASS|FAIL|SKIP): TestRealCLIEndToEnd' "$log" || echo "no result, exit $rc"); the Windows commands it ran:"
+		sed 's/^/  /' "$log.commands"
+		if [ $rc != 0 ] || ! grep -q -- "--- PASS: TestRealCLIEndToEnd " "$log"; then
+			cat "$log"
+			fail "cli: TestRealCLIEndToEnd with $exe under Wine did not pass"
+		fi
+		for cmd in setup test status rotate-secret forget; do
+			grep -q "^$exe $cmd " "$log.commands" || fail "cli: the end-to-end test never ran \"$cmd\" as $exe"
+		done
 	done
 }
 
