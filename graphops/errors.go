@@ -2,6 +2,8 @@ package graphops
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -161,6 +163,8 @@ func fromSTS(err error, tenant, clientID string) error {
 		case status == 429 || status >= 500:
 			e.Kind, e.Message = KindUnavailable, "Microsoft's sign-in service did not answer properly."
 			e.NextStep = "Try again in a few minutes."
+		case certProblem(err) != "":
+			e.Kind, e.Message, e.NextStep = KindUnavailable, "The sign-in service's certificate is not trusted: "+certProblem(err)+".", nextStepCert
 		case isNetwork(err):
 			e.Kind, e.Message = KindUnavailable, "Could not reach Microsoft's sign-in service."
 			e.NextStep = "Check the network connection, proxy and firewall, then try again."
@@ -189,6 +193,9 @@ func fromGraph(err error, what string) error {
 	}
 	var oe *odataerrors.ODataError
 	if !errors.As(err, &oe) {
+		if p := certProblem(err); p != "" {
+			return &Error{Kind: KindUnavailable, Message: what + ": Microsoft Graph's certificate is not trusted: " + p + ".", NextStep: nextStepCert, Err: err}
+		}
 		if isNetwork(err) {
 			return &Error{Kind: KindUnavailable, Message: what + ": Microsoft Graph could not be reached.",
 				NextStep: "Check the network connection and try again; nothing is lost, the wizard resumes where it stopped.", Err: err}
@@ -252,6 +259,38 @@ func contextError(err error) error {
 		return &Error{Kind: KindUnavailable, Message: "Gave up waiting for Microsoft.", NextStep: "Try again; nothing is lost.", Err: err}
 	}
 	return nil
+}
+
+// nextStepCert is what to do about an untrusted server certificate: on
+// company networks usually a TLS-inspecting proxy.
+const nextStepCert = "If your network inspects encrypted traffic (a proxy or firewall), its certificate must be trusted by this computer: ask your network team. For a test tenant at custom endpoints, set M365WIZARD_CA_FILE to its CA certificate."
+
+// certProblem says why a server certificate was refused ("" when err is not
+// about one).
+func certProblem(err error) string {
+	var (
+		unknown  x509.UnknownAuthorityError
+		host     x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verifErr *tls.CertificateVerificationError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		return "it is signed by an unknown authority"
+	case errors.As(err, &host):
+		return "it is not for " + host.Host
+	case errors.As(err, &invalid):
+		return invalid.Error()
+	case errors.As(err, &verifErr):
+		return verifErr.Err.Error()
+	}
+	msg := err.Error() // MSAL flattens some errors to text
+	for _, s := range []string{"certificate signed by unknown authority", "x509: ", "tls: failed to verify certificate"} {
+		if i := strings.Index(msg, s); i >= 0 {
+			return strings.TrimPrefix(msg[i:], "tls: failed to verify certificate: ")
+		}
+	}
+	return ""
 }
 
 // isNetwork reports a failure of the connection rather than an answer from

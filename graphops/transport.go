@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -211,16 +212,41 @@ func LoadCAFile(path string) (*x509.CertPool, error) {
 // and the retry layer.
 func NewHTTPClient(cloud Cloud, trust TrustConfig) *http.Client {
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	var dialTLS func(ctx context.Context, network, addr string) (net.Conn, error)
 	if cloud.Custom && trust.ExtraCAs != nil {
 		extra := trust.ExtraCAs
 		// Verify ourselves so the platform verifier still runs (Windows, macOS)
-		// and the extra pool is consulted only when it fails.
+		// and the extra pool is consulted only when it fails. The host name is
+		// the one dialled: TLS does not report it for an IP address (no SNI),
+		// and an empty name would skip the host check.
 		tlsCfg.InsecureSkipVerify = true
 		tlsCfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			return verifyChain(cs, extra)
+			return verifyChain(cs, extra, cs.ServerName) // through a proxy: the name sent
+		}
+		dialTLS = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			cfg := tlsCfg.Clone()
+			cfg.ServerName = host
+			cfg.VerifyConnection = func(cs tls.ConnectionState) error { return verifyChain(cs, extra, host) }
+			raw, err := (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			conn := tls.Client(raw, cfg)
+			hctx, cancel := context.WithTimeout(ctx, 15*time.Second) // as TLSHandshakeTimeout
+			defer cancel()
+			if err := conn.HandshakeContext(hctx); err != nil {
+				raw.Close()
+				return nil, err
+			}
+			return conn, nil
 		}
 	}
 	base := &http.Transport{
+		DialTLSContext:        dialTLS,
 		Proxy:                 http.ProxyFromEnvironment,
 		TLSClientConfig:       tlsCfg,
 		ForceAttemptHTTP2:     true,
@@ -232,15 +258,18 @@ func NewHTTPClient(cloud Cloud, trust TrustConfig) *http.Client {
 	return &http.Client{Transport: newRetryTransport(base), Timeout: 5 * time.Minute}
 }
 
-func verifyChain(cs tls.ConnectionState, extra *x509.CertPool) error {
+func verifyChain(cs tls.ConnectionState, extra *x509.CertPool, host string) error {
 	if len(cs.PeerCertificates) == 0 {
 		return errors.New("tls: server sent no certificate")
+	}
+	if host == "" {
+		return errors.New("tls: no host name to check the certificate against")
 	}
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	opts := x509.VerifyOptions{DNSName: cs.ServerName, Intermediates: inter}
+	opts := x509.VerifyOptions{DNSName: host, Intermediates: inter}
 	_, sysErr := cs.PeerCertificates[0].Verify(opts)
 	if sysErr == nil {
 		return nil
