@@ -5,6 +5,7 @@
 #   ./dev.sh tenant    install what is missing, then serve the simulated tenant for the command line
 #   ./dev.sh deps      only install what is missing
 #   ./dev.sh keyring   only the keychain tests against a throwaway GNOME Keyring (part of test)
+#   ./dev.sh windows   the Windows build: cross-compiled, packaged, signed, run under Wine (docs/windows.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -102,7 +103,7 @@ windows)
 	exec .ci/windows.sh "$@"
 	;;
 *)
-	sed -n '2,7p' "$0" >&2
+	sed -n '2,8p' "$0" >&2
 	exit 2
 	;;
 esac
