@@ -109,7 +109,7 @@ func (s *domainsScreen) changed(string) {
 		return
 	}
 	s.stopTimer = s.w.later(searchDelay, func() {
-		if gen == s.gen {
+		if gen == s.gen && s.w.scr == s && s.w.eng != nil && !s.w.busy { // still on this screen, no step running
 			s.count(gen, list)
 		}
 	})
@@ -118,6 +118,9 @@ func (s *domainsScreen) changed(string) {
 func (s *domainsScreen) count(gen int, list []string) {
 	w := s.w
 	e := w.eng
+	if e == nil {
+		return
+	}
 	if s.stopCount != nil {
 		s.stopCount()
 	}
@@ -128,7 +131,7 @@ func (s *domainsScreen) count(gen int, list []string) {
 		c, err := e.PreviewDomains(ctx, list)
 		cancel()
 		w.post(func() {
-			if gen != s.gen {
+			if gen != s.gen || w.scr != s {
 				return
 			}
 			if err != nil {
@@ -159,6 +162,9 @@ func (s *domainsScreen) busyText(*wizard.State) string {
 }
 
 func (s *domainsScreen) setBusy(b bool) {
+	if b && s.stopTimer != nil {
+		s.stopTimer() // the step counts them itself
+	}
 	if b {
 		s.domains.Disable()
 	} else {
