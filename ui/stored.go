@@ -34,7 +34,11 @@ func (s *storedScreen) intro() string {
 	if s.w.eng.Flow() == wizard.FlowReplaceSecret {
 		return "Replace an expired secret: the wizard signs in, makes a new secret for the same app, tests it, updates the keychain and removes the old secret."
 	}
-	return "Test stored settings: the wizard signs in as the app with what the keychain holds, as HelpMaster's Test Settings button does."
+	product := "the product"
+	if p, err := wizard.LoadProfile(s.w.eng.State()); err == nil {
+		product = p.Product // the stored app's product, whatever Welcome has chosen
+	}
+	return "Test stored settings: the wizard signs in as the app with what the keychain holds, as " + product + "'s own test does."
 }
 
 func (s *storedScreen) view() fyne.CanvasObject {
