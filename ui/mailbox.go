@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -412,12 +414,29 @@ func (s *mailboxScreen) result(st *wizard.State) bool {
 	script.SetMinRowsVisible(16)
 	copyScript := widget.NewButtonWithIcon("Copy script", theme.ContentCopyIcon(), func() { w.app.Clipboard().SetContent(plan.Script) })
 	save := widget.NewButtonWithIcon("Save as .ps1…", theme.DocumentSaveIcon(), func() { s.saveBytes(plan.FileName, plan.PS1()) })
+	buttons := container.NewHBox(copyScript, save)
+	if canOpenPowerShell {
+		path := filepath.Join(w.fe.ConfigDir, plan.FileName)
+		if argv, ok := exchange.PowerShellLaunch(exec.LookPath, path); ok {
+			buttons.Add(widget.NewButtonWithIcon("Open in PowerShell", theme.ComputerIcon(), func() {
+				if err := os.WriteFile(path, plan.PS1(), 0o600); err != nil {
+					w.problem.show(err)
+					return
+				}
+				if err := openInPowerShell(argv); err != nil {
+					w.problem.show(err)
+					return
+				}
+				w.problem.info("Opened " + path + " in PowerShell: sign in there as an Exchange administrator and read its checks.")
+			}))
+		}
+	}
 	s.box.Objects = []fyne.CanvasObject{
 		bold(plan.Explanation.Title),
 		para(plan.Explanation.Summary),
 		bold("Run this in PowerShell 7 (Exchange Online PowerShell), as the guide's steps 4 and 5 describe:"),
 		script,
-		container.NewHBox(copyScript, save),
+		buttons,
 		para("It creates the mail-enabled security group with " + strings.Join(st.Mailboxes, ", ") + " and limits the app to its members. " +
 			"Exchange takes " + exchange.Delay + " to apply it; Test Settings says whether it is in force yet."),
 	}
