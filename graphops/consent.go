@@ -229,9 +229,7 @@ func (s *Session) RevokeAppRoles(ctx context.Context, app *App, plan *Plan, perm
 			keep = append(keep, h)
 		}
 	}
-	shadow := *app
-	shadow.Created = false // read the existing grants: only they can be revoked
-	return s.GrantAdminConsent(ctx, &shadow, plan, keep, org, true)
+	return s.GrantAdminConsent(ctx, app.WithGrantsRead(), plan, keep, org, true)
 }
 
 func sortedIDs(m map[string]Permission) []string {

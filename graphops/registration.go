@@ -116,6 +116,17 @@ type App struct {
 	Keys               []Credential
 }
 
+// WithGrantsRead is a copy of the app that GrantAdminConsent treats as found,
+// not made: it reads the grants the app holds instead of assuming a new app
+// has none. Callers use it whenever grants may exist on an app made in this
+// run: a retried or resumed consent (granted in the browser meanwhile), and
+// revoking (only existing grants can be revoked).
+func (a *App) WithGrantsRead() *App {
+	c := *a
+	c.Created = false
+	return &c
+}
+
 // Plan is what the wizard reads before changing anything: the tenant's Graph
 // permissions, an app from an earlier run, and the secret lifetime policy. It
 // is one $batch round trip.

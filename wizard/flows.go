@@ -368,9 +368,7 @@ func doConsent(ctx context.Context, e *Engine) error {
 	if e.consentTried || e.resuming {
 		// Grants may exist already (an earlier attempt, the browser consent
 		// fallback): read them rather than assume a new app has none.
-		shadow := *app
-		shadow.Created = false
-		app = &shadow
+		app = app.WithGrantsRead()
 	}
 	e.consentTried = true
 	rep, err := e.session.GrantAdminConsent(ctx, app, plan, spec.AppRoles, e.state.Admin.TenantName, true)

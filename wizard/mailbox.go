@@ -186,13 +186,11 @@ func (e *Engine) leaveExchangePermissionsOutOfEntra(ctx context.Context) error {
 // of the app, reading the grants that exist (also on an app made in this run).
 func (e *Engine) revokeToSpec(ctx context.Context, spec graphops.AppSpec, plan *graphops.Plan) (*graphops.ConsentReport, error) {
 	st := e.state
-	app := *st.App
-	app.Created = false // read the existing grants: only they can be revoked
 	org := ""
 	if st.Admin != nil {
 		org = st.Admin.TenantName
 	}
-	rep, err := e.session.GrantAdminConsent(ctx, &app, plan, spec.AppRoles, org, true)
+	rep, err := e.session.GrantAdminConsent(ctx, st.App.WithGrantsRead(), plan, spec.AppRoles, org, true)
 	e.record("revoke Entra grants of Exchange permissions", st.App.AppID, err)
 	return rep, err
 }
