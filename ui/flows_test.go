@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,69 @@ func TestReplaceExpiredSecretEndToEnd(t *testing.T) {
 	wl = h.welcome()
 	if len(wl.stored) != 1 || wl.stored[0].Expiry() != frontend.ExpiryOK {
 		t.Fatalf("after replacing, welcome lists %+v", wl.stored)
+	}
+}
+
+// replaceUpToNewSecret starts Replace an expired secret from Welcome and goes
+// to its New client secret screen.
+func (h *harness) replaceUpToNewSecret() {
+	h.t.Helper()
+	test.Tap(h.welcome().replace)
+	h.next("Next")
+	h.signIn()
+	h.next("Next")
+	h.next("Find the app")
+	h.next("Next")
+	h.on("New client secret")
+}
+
+// A replacement cancelled after it made its secret says so (not "nothing
+// changed"); the next Replace carries on, warns about the lost secret and
+// removes it from the app even with "Remove the old secret" unticked, while
+// the old secret stays.
+func TestCancelledReplacementCarriesOn(t *testing.T) {
+	h := newHarness(t)
+	h.newSetup("HelpMaster")
+	s := h.stored()[0]
+	oldKey := oldKeyID(h, s.ClientID)
+
+	h.w.showWelcome()
+	h.replaceUpToNewSecret()
+	h.next("Create client secret")
+	lost := h.w.eng.State().NewSecret.KeyID
+	test.Tap(h.w.cancelBtn)
+	h.idle()
+	if said := h.w.problem.text(); !strings.Contains(said, lost) || strings.Contains(said, "Nothing was changed") {
+		t.Fatalf("after cancelling, Welcome says %q", said)
+	}
+
+	h.replaceUpToNewSecret()
+	sec := screenAs[*secretScreen](h)
+	if txt := labelsOf(sec.inputs); !strings.Contains(txt, lost) || !strings.Contains(txt, "never reached the keychain") {
+		t.Fatalf("no word of the lost secret on the New client secret screen: %s", txt)
+	}
+	tapCheck(sec.removeOld) // keep the old secret
+	if sec.removeOld.Checked {
+		t.Fatal("could not untick Remove the old secret")
+	}
+	h.next("Create client secret")
+	newKey := h.w.eng.State().NewSecret.KeyID
+	h.next("Next")
+	h.next("Test Settings")
+	h.next("Next")
+	h.next("Apply")
+	h.next("Next")
+	h.on("Remove the old secret")
+	h.next("Remove old secret")
+	h.next("Finish")
+
+	app, _ := h.sandboxApp(s.ClientID)
+	var keys []string
+	for _, p := range app.PasswordCredentials {
+		keys = append(keys, p.KeyID)
+	}
+	if len(keys) != 2 || !slices.Contains(keys, oldKey) || !slices.Contains(keys, newKey) {
+		t.Fatalf("secrets on the app: %v; want the kept old %s and the new %s (lost %s removed)", keys, oldKey, newKey, lost)
 	}
 }
 

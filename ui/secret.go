@@ -154,6 +154,11 @@ func (s *secretScreen) view() fyne.CanvasObject {
 		s.inputs.Add(s.removeOld)
 		s.inputs.Add(para("Only secrets this app already had are removed, and only after Test Settings passed with the new one and the keychain holds it. " +
 			"Leave it unticked if another program still uses the old secret."))
+		if lost := st.Leftovers; len(lost) > 0 {
+			c, _ := warning("An earlier replacement made a secret (ID " + strings.Join(lost, ", ") + ") that never reached the keychain, so its value is lost. " +
+				"It is removed from the app once the new secret has tested green, ticked or not.")
+			s.inputs.Add(c)
+		}
 	}
 	s.box = container.NewVBox(s.inputs, s.outcome)
 	return s.box

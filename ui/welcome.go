@@ -92,7 +92,7 @@ func (s *welcomeScreen) build() {
 			w.start(wizard.FlowReplaceSecret, w.newState(), nil)
 			return
 		}
-		w.start(wizard.FlowReplaceSecret, frontend.StateFor(mostUrgent(s.stored)), nil)
+		w.startReplace(frontend.StateFor(mostUrgent(s.stored)))
 	})
 	s.existing = widget.NewButtonWithIcon("Enter existing details", theme.DocumentCreateIcon(), func() {
 		w.start(wizard.FlowEnterExisting, w.newState(), nil)
@@ -275,7 +275,7 @@ func (s *welcomeScreen) storedCard(i int, st frontend.Stored) fyne.CanvasObject 
 	s.expiryText = append(s.expiryText, exp)
 
 	rep := widget.NewButtonWithIcon("Replace secret", theme.ViewRefreshIcon(), func() {
-		w.start(wizard.FlowReplaceSecret, frontend.StateFor(st), nil)
+		w.startReplace(frontend.StateFor(st))
 	})
 	if st.Expiry() == frontend.ExpiryExpired || st.Expiry() == frontend.ExpirySoon {
 		rep.Importance = widget.HighImportance

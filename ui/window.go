@@ -201,6 +201,16 @@ func (w *Window) start(kind wizard.FlowKind, st *wizard.State, p *wizard.Progres
 	w.showStep()
 }
 
+// startReplace starts Replace an expired secret for st's app, carrying on an
+// earlier replacement of that app that stopped after making its secret.
+func (w *Window) startReplace(st *wizard.State) {
+	if p, ok := w.fe.UnfinishedReplacement(st.ClientID); ok && st.ClientID != "" {
+		w.start(wizard.FlowReplaceSecret, st, &p)
+		return
+	}
+	w.start(wizard.FlowReplaceSecret, st, nil)
+}
+
 // finish ends a completed flow: back to Welcome, which lists what is stored.
 func (w *Window) finish() {
 	w.showWelcome()
@@ -366,6 +376,13 @@ func (w *Window) cancel() {
 	}
 	if w.eng.Status() == wizard.Completed {
 		w.finish()
+		return
+	}
+	if st := w.eng.State(); w.eng.Flow() == wizard.FlowReplaceSecret && st.NewSecret != nil && !st.Saved {
+		w.eng.Abort()
+		w.notice = "The replacement was cancelled. Its new secret (ID " + st.NewSecret.KeyID + ") was not stored: the keychain still holds the old one. " +
+			"\"Replace an expired secret\" carries on from here and removes that secret from the app once a new one has tested green."
+		w.showWelcome()
 		return
 	}
 	if !w.eng.MadeSomething() {

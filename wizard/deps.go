@@ -219,9 +219,13 @@ type State struct {
 	Test        *graphops.TestReport
 	Stored      *StoredCredential // what the keychain had (replace and test flows)
 	OldKeyIDs   []string          // secrets to remove after the new one tested green
-	RemovedIDs  []string
-	Saved       bool
-	Mailbox     *MailboxPlan // the Mailbox access step's script and explanation (wizard/mailbox.go)
+	// Leftovers are secrets an interrupted run made whose values were lost
+	// (never stored): removed once the new one tested green, even when the
+	// admin keeps the app's other old secrets.
+	Leftovers  []string
+	RemovedIDs []string
+	Saved      bool
+	Mailbox    *MailboxPlan // the Mailbox access step's script and explanation (wizard/mailbox.go)
 }
 
 // Progress is the non-secret state saved after each step, so a closed window
@@ -330,6 +334,7 @@ func (e *Engine) Resume(p Progress) error {
 		// The secret's value died with the process (only the keychain may hold
 		// it, and it never got there): make a new one, remove this one later.
 		st.OldKeyIDs = append(st.OldKeyIDs, p.KeyID)
+		st.Leftovers = append(st.Leftovers, p.KeyID)
 		for _, id := range []StepID{StepCredential, StepNewSecret, StepTest, StepSave, StepRemoveOld} {
 			delete(e.done, id)
 		}

@@ -218,3 +218,61 @@ func TestKilledProcessResumesWithExactlyOneApp(t *testing.T) {
 		t.Fatalf("%d HelpMaster apps after kill and resume; test %+v", n, e.State().Test)
 	}
 }
+
+// Replacing a secret while keeping the app's old ones: the keychain refuses
+// the new secret, so its value is lost with the engine. The next run resumes
+// the saved progress, makes another secret, stores it, and removes the lost
+// one from the app, while the old secret the admin chose to keep stays.
+func TestReplacementResumedRemovesTheLostSecretOnly(t *testing.T) {
+	s := startSandbox(t)
+	w := newWorld()
+	d := sandboxDeps(s, w, "admin@contoso.com")
+	st := run(t, FlowNewSetup, d, &State{Features: []string{"users"}}).State()
+	tenant, client, oldKey := st.Admin.TenantID, st.App.AppID, st.NewSecret.KeyID
+
+	w.store.saveErr = &graphops.Error{Kind: graphops.KindUnavailable, Message: "The keychain is locked."}
+	e, err := New(FlowReplaceSecret, d, &State{Tenant: tenant, ClientID: client, Features: st.Features})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e.Status() == Running {
+		if err = e.Next(context.Background()); err != nil {
+			break
+		}
+	}
+	if err == nil || e.Current() != StepSave || e.State().NewSecret == nil {
+		t.Fatalf("the refused save: err %v at %s", err, e.Current())
+	}
+	lost := e.State().NewSecret.KeyID
+	w.store.saveErr = nil
+
+	p, found, _ := w.progress.Load()
+	if !found || p.Flow != FlowReplaceSecret || p.KeyID != lost {
+		t.Fatalf("progress after the refused save: %+v", p)
+	}
+	e2, _ := New(FlowReplaceSecret, d, &State{Tenant: tenant, ClientID: client, Features: st.Features})
+	if err := e2.Resume(p); err != nil {
+		t.Fatal(err)
+	}
+	walk(t, e2)
+	c, _ := w.store.Load(context.Background(), tenant, client)
+	newKey := e2.State().NewSecret.KeyID
+	if c.KeyID != newKey || newKey == lost {
+		t.Fatalf("keychain holds %s; the resumed run made %s; lost %s", c.KeyID, newKey, lost)
+	}
+	var keys []string
+	s.Tenant("", func(tn *sandbox.Tenant) {
+		for _, pc := range tn.AppByAppID(client).PasswordCredentials {
+			keys = append(keys, pc.KeyID)
+		}
+	})
+	sort.Strings(keys)
+	want := []string{oldKey, newKey}
+	sort.Strings(want)
+	if strings.Join(keys, ",") != strings.Join(want, ",") {
+		t.Fatalf("secrets on the app: %v, want the kept old one and the new one %v (lost %s removed)", keys, want, lost)
+	}
+	if got := e2.State().RemovedIDs; len(got) != 1 || got[0] != lost {
+		t.Fatalf("removed %v, want only the lost secret %s", got, lost)
+	}
+}

@@ -61,7 +61,12 @@ var flows = map[FlowKind][]step{
 
 func manualSecret(e *Engine) bool { return e.state.SecretInput != "" }
 
-func keepOld(e *Engine) bool { return !e.state.RemoveOld || e.state.SecretInput != "" }
+// keepOld skips removing old secrets: the admin keeps them and no secret of
+// an interrupted run is left over (a secret typed in needs no sign-in, so
+// nothing can be removed then).
+func keepOld(e *Engine) bool {
+	return (!e.state.RemoveOld && len(e.state.Leftovers) == 0) || e.state.SecretInput != ""
+}
 
 func noLeftovers(e *Engine) bool { return len(e.state.OldKeyIDs) == 0 }
 
@@ -794,11 +799,14 @@ func doFindApp(ctx context.Context, e *Engine) error {
 		return err
 	}
 	e.state.App = app
+	// What the app has now: a leftover of an interrupted run that someone
+	// already removed in the portal is not removed again.
+	var onApp []string
 	for _, p := range app.Passwords {
-		if !slices.Contains(e.state.OldKeyIDs, p.KeyID) {
-			e.state.OldKeyIDs = append(e.state.OldKeyIDs, p.KeyID)
-		}
+		onApp = append(onApp, p.KeyID)
 	}
+	e.state.OldKeyIDs = onApp
+	e.state.Leftovers = slices.DeleteFunc(e.state.Leftovers, func(id string) bool { return !slices.Contains(onApp, id) })
 	return nil
 }
 
@@ -822,6 +830,9 @@ func doRemoveOld(ctx context.Context, e *Engine) error {
 	for _, id := range st.OldKeyIDs {
 		if id == st.NewSecret.KeyID || slices.Contains(st.RemovedIDs, id) {
 			continue
+		}
+		if e.kind == FlowReplaceSecret && !st.RemoveOld && !slices.Contains(st.Leftovers, id) {
+			continue // the admin keeps the app's other secrets
 		}
 		err := e.session.RemoveSecret(ctx, st.App.ObjectID, id)
 		e.record("remove old client secret", id, err)

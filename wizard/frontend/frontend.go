@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -238,6 +239,20 @@ func (f *Frontend) Engine(kind wizard.FlowKind, st *wizard.State) (*wizard.Engin
 func (f *Frontend) Unfinished() (wizard.Progress, bool) {
 	p, found, err := f.Deps.Progress.Load()
 	if err != nil || !found || p.Completed || p.Flow != wizard.FlowNewSetup {
+		return wizard.Progress{}, false
+	}
+	return p, true
+}
+
+// UnfinishedReplacement is the saved progress of a secret replacement of the
+// app clientID that stopped after it made a new secret (killed, cancelled, or
+// the keychain refused it). Resuming it finishes the job and removes that
+// secret from the app once a new one tested green; starting afresh would
+// leave it there, unused, until it expires.
+func (f *Frontend) UnfinishedReplacement(clientID string) (wizard.Progress, bool) {
+	p, found, err := f.Deps.Progress.Load()
+	if err != nil || !found || p.Completed || p.Flow != wizard.FlowReplaceSecret ||
+		p.KeyID == "" || !strings.EqualFold(p.ClientID, clientID) {
 		return wizard.Progress{}, false
 	}
 	return p, true

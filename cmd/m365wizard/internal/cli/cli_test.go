@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,20 +62,44 @@ type result struct {
 // run runs one command; the browser sign-in completes as admin@contoso.com.
 func (w *world) run(stdin string, args ...string) result {
 	w.t.Helper()
+	return w.runUntil("", stdin, args...)
+}
+
+// runUntil is run, interrupted (as by Ctrl+C) once stderr shows interruptAt
+// (never when empty).
+func (w *world) runUntil(interruptAt, stdin string, args ...string) result {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	var out, errOut bytes.Buffer
 	errW := io.Writer(&errOut)
 	if strings.Contains(strings.Join(args, " "), "device-code") {
 		errW = &deviceApprover{w: &errOut, s: w.s}
 	}
+	if interruptAt != "" {
+		errW = &interrupter{w: errW, at: interruptAt, cancel: cancel}
+	}
 	io := IO{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: errW, Getenv: func(k string) string { return w.env[k] },
 		OpenURL: func(u string) error { return w.s.CompleteSignIn(context.Background(), u, "admin@contoso.com") }}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	code := Commands[args[0]](ctx, args[1:], io)
 	w.mu.Lock()
 	w.all.WriteString(out.String() + errOut.String())
 	w.mu.Unlock()
 	return result{code, out.String(), errOut.String()}
+}
+
+// interrupter cancels the command's context when it sees a text on stderr.
+type interrupter struct {
+	w      io.Writer
+	at     string
+	cancel context.CancelFunc
+}
+
+func (i *interrupter) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(i.at)) {
+		i.cancel()
+	}
+	return i.w.Write(p)
 }
 
 // deviceApprover approves the device code it sees on stderr, as the admin
@@ -234,6 +259,55 @@ func TestCommandLineLifecycle(t *testing.T) {
 		if strings.Contains(w.all.String(), secret) {
 			t.Fatal("a secret value was printed")
 		}
+	}
+}
+
+// rotate-secret interrupted after it made the new secret (Ctrl+C) keeps the
+// old secret in the keychain; run again, it carries on and removes the secret
+// whose value was lost, and keeps the old one since --remove-old was not given.
+func TestInterruptedRotationCarriesOn(t *testing.T) {
+	w := newWorld(t)
+	r := w.run("", "setup", "--yes", "--json")
+	s := decode[setupResult](t, r)
+	if r.code != ExitOK || !s.OK {
+		t.Fatalf("setup: %d\n%s", r.code, r.stderr)
+	}
+	r = w.runUntil("Its value goes to the keychain only", "", "rotate-secret", "--json")
+	cut := decode[setupResult](t, r)
+	if r.code != ExitFail || cut.OK || cut.Error == nil || cut.Credential.KeyID == "" || cut.Credential.KeyID == s.Credential.KeyID {
+		t.Fatalf("interrupted rotation: exit %d %+v\n%s", r.code, cut, r.stderr)
+	}
+	lost := cut.Credential.KeyID
+	if !strings.Contains(r.stderr, "removes the unstored secret (ID "+lost+")") {
+		t.Errorf("the interrupted run does not say what happens to its secret:\n%s", r.stderr)
+	}
+	if st := decode[setupResult](t, w.run("", "status", "--json")); st.Credential.KeyID != s.Credential.KeyID {
+		t.Fatalf("after the interruption the keychain holds %s, not the old %s", st.Credential.KeyID, s.Credential.KeyID)
+	}
+
+	r = w.run("", "rotate-secret", "--json")
+	rot := decode[setupResult](t, r)
+	if r.code != ExitOK || !rot.OK || !strings.Contains(r.stderr, "Carrying on with the replacement") {
+		t.Fatalf("second rotation: exit %d %+v\n%s", r.code, rot, r.stderr)
+	}
+	if len(rot.RemovedKeyIDs) != 1 || rot.RemovedKeyIDs[0] != lost {
+		t.Fatalf("removed %v, want only the lost secret %s", rot.RemovedKeyIDs, lost)
+	}
+	var keys []string
+	w.s.Tenant("", func(tn *sandbox.Tenant) {
+		for _, p := range tn.AppByAppID(s.ClientID).PasswordCredentials {
+			keys = append(keys, p.KeyID)
+		}
+	})
+	if len(keys) != 2 || !slices.Contains(keys, s.Credential.KeyID) || !slices.Contains(keys, rot.Credential.KeyID) {
+		t.Fatalf("secrets on the app: %v; want the old %s and the new %s", keys, s.Credential.KeyID, rot.Credential.KeyID)
+	}
+	if st := decode[setupResult](t, w.run("", "status", "--json")); st.Credential.KeyID != rot.Credential.KeyID {
+		t.Fatalf("status after the second rotation: key %s, want %s", st.Credential.KeyID, rot.Credential.KeyID)
+	}
+	// Done: a third rotation starts afresh.
+	if r := w.run("", "rotate-secret"); r.code != ExitOK || strings.Contains(r.stderr, "Carrying on") {
+		t.Fatalf("third rotation: %d\n%s", r.code, r.stderr)
 	}
 }
 

@@ -200,6 +200,18 @@ func runRotate(ctx context.Context, args []string, io IO) int {
 	if err != nil {
 		return k.fail(err)
 	}
+	// An earlier rotation that made a secret and stopped before the keychain
+	// had it carries on, so that secret is removed instead of left behind.
+	if prog, ok := k.fe.UnfinishedReplacement(s.ClientID); ok && secret == "" {
+		if err := e.Resume(prog); err == nil {
+			k.say("Carrying on with the replacement stopped at %q (%s): its secret %s… (ID %s) never reached the keychain and is removed once the new one tested green.",
+				prog.Step, prog.Updated.Local().Format("2006-01-02 15:04"), prog.Hint, prog.KeyID)
+			st.SignInMethod, st.SecretLifetime, st.SecretDescription, st.RemoveOld = k.c.signIn, life, *desc, *removeOld
+			if k.set("cloud") {
+				st.Cloud = k.c.cloud
+			}
+		}
+	}
 	err = k.drive(ctx, e, nil)
 	return k.endRotate(e.State(), err)
 }
@@ -219,7 +231,7 @@ func (k *cmd) endRotate(st *wizard.State, err error) int {
 	if err != nil {
 		code = k.fail(err)
 		if st != nil && st.NewSecret != nil && !st.Saved {
-			k.say("The new secret was not stored; the old one is still in the keychain. Run the command again to retry.")
+			k.say("The new secret was not stored; the old one is still in the keychain. Run the command again: it carries on, and removes the unstored secret (ID %s) from the app once a new one tested green.", st.NewSecret.KeyID)
 		}
 	} else if !k.c.json {
 		if c := out.Credential; c != nil && c.Expires != nil {
