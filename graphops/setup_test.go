@@ -275,6 +275,83 @@ func TestNonAdminAccountsStopBeforeChanges(t *testing.T) {
 	}
 }
 
+// "Users can register applications" and the Application Developer role (the
+// SaaS connector guide's list): WhoAmI reads the setting where the account
+// may, judges who can register, and registration then goes as judged.
+func TestWhoAmIJudgesWhoMayRegister(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin, err := e.mustSignIn(t, "admin@contoso.com").WhoAmI(ctx)
+	if err != nil || admin.UsersCanRegisterApps == nil || !*admin.UsersCanRegisterApps || !admin.CanConsent || admin.Advice != "" {
+		t.Fatalf("global administrator: %+v %v", admin, err)
+	}
+	appAdmin, err := e.mustSignIn(t, "appadmin@contoso.com").WhoAmI(ctx)
+	if err != nil || appAdmin.UsersCanRegisterApps != nil || !appAdmin.CanRegisterApps || appAdmin.RegistrationRefused() {
+		t.Fatalf("application administrator (may not read the setting, may register): %+v %v", appAdmin, err)
+	}
+	// An admin consented the sign-in client's permissions for the whole
+	// organization, so accounts without a role can sign in with them too.
+	e.s.Tenant("", func(tn *sandbox.Tenant) {
+		sp := tn.SPByAppID(DefaultSignInClientID)
+		tn.Grants = append(tn.Grants, &sandbox.OAuth2PermissionGrant{ID: "org-wide", ClientID: sp.ID, ConsentType: "AllPrincipals",
+			ResourceID: tn.GraphSP.ID, Scope: strings.Join(ScopesFor(NeedRegister, NeedConsent, NeedSecret, NeedMailbox), " ")})
+	})
+	as := func(upn string, usersMay bool, roles ...string) (*Session, *Admin) {
+		t.Helper()
+		e.s.Tenant("", func(tn *sandbox.Tenant) {
+			tn.UsersCanRegisterApps = usersMay
+			tn.UserByIDOrUPN(upn).Roles = roles
+		})
+		sess := e.mustSignIn(t, upn)
+		a, err := sess.WhoAmI(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sess, a
+	}
+	register := func(sess *Session) error {
+		// Each account starts from a tenant without the app (an app someone
+		// else owns is not theirs to change).
+		e.s.Tenant("", func(tn *sandbox.Tenant) { clear(tn.Apps) })
+		plan, err := sess.Prepare(ctx, helpMaster)
+		if err == nil {
+			_, err = sess.EnsureApp(ctx, helpMaster, plan)
+		}
+		return err
+	}
+
+	// No role, setting unreadable: not refused up front; Entra decides (Yes here).
+	sess, a := as("user@contoso.com", true)
+	if a.UsersCanRegisterApps != nil || a.CanRegisterApps || a.RegistrationRefused() || !strings.Contains(a.Advice, "only if the tenant lets users register") {
+		t.Fatalf("plain user: %+v", a)
+	}
+	if err := register(sess); err != nil {
+		t.Fatalf("a plain user may register when the tenant lets users: %v", err)
+	}
+	// A Global Reader reads the setting: No, and no role that may register.
+	sess, a = as("user@contoso.com", false, sandbox.RoleGlobalReader)
+	if a.UsersCanRegisterApps == nil || *a.UsersCanRegisterApps || !a.RegistrationRefused() ||
+		!strings.Contains(a.Advice, "Users can register applications: No") || !strings.Contains(a.Advice, "Application Developer") {
+		t.Fatalf("global reader, setting No: %+v", a)
+	}
+	if err := register(sess); KindOf(err) != KindPermission || e.countApps(t, "HelpMaster") != 0 {
+		t.Fatalf("Entra agrees that registering is refused: %v", err)
+	}
+	// …setting Yes: may register, cannot consent.
+	_, a = as("user@contoso.com", true, sandbox.RoleGlobalReader)
+	if !a.CanRegisterApps || a.CanConsent || !strings.Contains(a.Advice, "lets users register applications") {
+		t.Fatalf("global reader, setting Yes: %+v", a)
+	}
+	// An Application Developer registers whatever the setting says.
+	sess, a = as("user@contoso.com", false, sandbox.RoleApplicationDeveloper)
+	if !a.CanRegisterApps || a.CanConsent || a.RegistrationRefused() || !strings.Contains(a.Advice, "cannot grant admin consent") {
+		t.Fatalf("application developer: %+v", a)
+	}
+	if err := register(sess); err != nil {
+		t.Fatalf("an Application Developer may register: %v", err)
+	}
+}
+
 // Cancelling during a wait returns promptly with KindCancelled.
 func TestCancellationEndsAWaitPromptly(t *testing.T) {
 	e := newEnv(t)

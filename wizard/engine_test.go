@@ -96,11 +96,14 @@ func TestNextIsRefusedWhileTheStepHasErrors(t *testing.T) {
 	}
 }
 
-// An account that cannot register apps stops the flow before any change.
+// An account known not to be allowed to register apps (no role that may,
+// and the tenant says users may not) stops the flow before any change. When
+// the tenant setting cannot be read, Entra decides: the flow goes on.
 func TestAccountWithoutRolesStopsBeforeChanges(t *testing.T) {
+	no := false
 	w := newWorld()
 	w.sess.WhoAmIFn = func() (*graphops.Admin, error) {
-		return &graphops.Admin{UPN: "user@contoso.com", TenantID: testTenant, Advice: "sign in as a Global Administrator"}, nil
+		return &graphops.Admin{UPN: "user@contoso.com", TenantID: testTenant, UsersCanRegisterApps: &no, Advice: "sign in as a Global Administrator"}, nil
 	}
 	e := mustNew(t, FlowNewSetup, w, nil)
 	err := e.Next(context.Background())
@@ -109,6 +112,15 @@ func TestAccountWithoutRolesStopsBeforeChanges(t *testing.T) {
 	}
 	if w.sess.count("Prepare")+w.sess.count("EnsureApp") != 0 {
 		t.Fatal("the flow touched the tenant")
+	}
+
+	w = newWorld()
+	w.sess.WhoAmIFn = func() (*graphops.Admin, error) {
+		return &graphops.Admin{UPN: "user@contoso.com", TenantID: testTenant, Advice: "it can register the app only if the tenant lets users"}, nil
+	}
+	e = mustNew(t, FlowNewSetup, w, nil)
+	if err := e.Next(context.Background()); err != nil || e.Current() != StepRegister {
+		t.Fatalf("setting unknown: %v, at %s", err, e.Current())
 	}
 }
 

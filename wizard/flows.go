@@ -150,8 +150,10 @@ func doSignIn(ctx context.Context, e *Engine) error {
 			Message:  fmt.Sprintf("You signed in to %s (%s), but the stored app is in tenant %s.", admin.TenantName, admin.TenantID, st.Stored.TenantID),
 			NextStep: "Sign in with an account of the tenant the app was set up in."}
 	}
-	if !admin.CanRegisterApps && e.kind != FlowTestStored {
-		// Stop before anything changes.
+	if admin.RegistrationRefused() && e.kind != FlowTestStored {
+		// Stop before anything changes. When the tenant setting cannot be
+		// read, the account may still register (the default): Entra decides,
+		// and the advice shown after sign-in says so.
 		return &graphops.Error{Kind: graphops.KindPermission, Message: admin.UPN + " cannot register apps.", NextStep: admin.Advice}
 	}
 	e.mu.Lock()

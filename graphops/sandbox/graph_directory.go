@@ -53,6 +53,10 @@ var (
 		Application: []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"},
 	}
 	// tenantappmanagementpolicy-get.md, appmanagementpolicy-list.md.
+	entraPermAuthzPolicyRead = Perm{
+		Delegated:   []string{"Policy.Read.All", "Policy.ReadWrite.Authorization"},
+		Application: []string{"Policy.Read.All", "Policy.ReadWrite.Authorization"},
+	}
 	entraPermPolicyRead = Perm{
 		Delegated:   []string{"Policy.Read.All", "Policy.Read.ApplicationConfiguration", "Policy.ReadWrite.ApplicationConfiguration"},
 		Application: []string{"Policy.Read.All", "Policy.Read.ApplicationConfiguration", "Policy.ReadWrite.ApplicationConfiguration"},
@@ -163,6 +167,7 @@ func (s *Server) routeDirectory() {
 	// Tenant app management policy.
 	s.graphRoute("GET /v1.0/policies/defaultAppManagementPolicy", entraPermPolicyRead, s.entraGetDefaultPolicy)
 	s.graphRoute("GET /v1.0/policies/appManagementPolicies", entraPermPolicyRead, s.entraListAppPolicies)
+	s.graphRoute("GET /v1.0/policies/authorizationPolicy", entraPermAuthzPolicyRead, s.entraGetAuthorizationPolicy)
 
 	// Who is signed in, and where.
 	s.graphRoute("GET /v1.0/organization", entraPermOrg, s.entraListOrganization)
@@ -186,6 +191,16 @@ func (s *Server) routeDirectory() {
 
 // entraAppAdminRoles may manage every app registration and enterprise app.
 var entraAppAdminRoles = []string{RoleGlobalAdministrator, RoleApplicationAdministrator, RoleCloudApplicationAdministrator}
+
+// entraAppCreatorRoles may register apps whatever "Users can register
+// applications" says (the SaaS connector guide's list).
+var entraAppCreatorRoles = []string{RoleGlobalAdministrator, RoleApplicationAdministrator, RoleCloudApplicationAdministrator, RoleApplicationDeveloper}
+
+// entraMayCreateApp: an app-only caller with the permission, or a user the
+// tenant lets register apps.
+func (q *Req) entraMayCreateApp() bool {
+	return q.User == nil || q.T.UsersCanRegisterApps || q.UserHasAnyRole(entraAppCreatorRoles...)
+}
 
 // entraCallerID is the object id of the caller: the signed-in user, or the
 // client service principal of an app-only token.

@@ -169,6 +169,10 @@ func (q *Req) entraAppToChange(now time.Time) *Application {
 }
 
 func (s *Server) entraCreateApp(q *Req) {
+	if !q.entraMayCreateApp() {
+		q.Denied()
+		return
+	}
 	body, ok := q.Body("microsoft.graph.application", entraAppProps...)
 	if !ok {
 		return
@@ -559,6 +563,10 @@ func (s *Server) entraPatchApp(q *Req) {
 	prop, val := q.Key("id")
 	if strings.EqualFold(prop, "uniqueName") && entraFindApp(q.T, prop, val) == nil &&
 		strings.Contains(strings.ToLower(q.R.Header.Get("Prefer")), "create-if-missing") {
+		if !q.entraMayCreateApp() {
+			q.Denied()
+			return
+		}
 		body, ok := q.Body("microsoft.graph.application", entraAppProps...)
 		if !ok {
 			return

@@ -92,6 +92,43 @@ func (s *Server) entraGetDefaultPolicy(q *Req) {
 	q.JSON(http.StatusOK, out)
 }
 
+// entraAuthzPolicyReaders are the sandbox's roles that may read the
+// authorization policy in a delegated call (authorizationpolicy-get.md lists
+// readers such as Global Reader and Privileged Role Administrator; the
+// application roles and plain users are not among them).
+var entraAuthzPolicyReaders = []string{RoleGlobalAdministrator, RolePrivilegedRoleAdministrator, RoleGlobalReader}
+
+// GET /policies/authorizationPolicy (authorizationpolicy-get.md): the single
+// authorizationPolicy object; only "Users can register applications" varies.
+func (s *Server) entraGetAuthorizationPolicy(q *Req) {
+	if q.User != nil && !q.UserHasAnyRole(entraAuthzPolicyReaders...) {
+		q.Denied()
+		return
+	}
+	obj := map[string]any{
+		"id": "authorizationPolicy", "displayName": "Authorization Policy",
+		"description":                               "Used to manage authorization related settings across the company.",
+		"allowInvitesFrom":                          "everyone",
+		"allowedToSignUpEmailBasedSubscriptions":    true,
+		"allowedToUseSSPR":                          true,
+		"allowEmailVerifiedUsersToJoinOrganization": false,
+		"allowUserConsentForRiskyApps":              false,
+		"blockMsolPowerShell":                       false,
+		"guestUserRoleId":                           "10dae51f-b6af-4016-8d66-8c2a99b929b3",
+		"defaultUserRolePermissions": map[string]any{
+			"allowedToCreateApps":                      q.T.UsersCanRegisterApps,
+			"allowedToCreateSecurityGroups":            true,
+			"allowedToCreateTenants":                   true,
+			"allowedToReadBitlockerKeysForOwnedDevice": true,
+			"allowedToReadOtherUsers":                  true,
+			"permissionGrantPoliciesAssigned":          []string{"ManagePermissionGrantsForSelf.microsoft-user-default-legacy"},
+		},
+	}
+	out := q.Select(obj)
+	out["@odata.context"] = q.Context("policies/authorizationPolicy" + q.SelectFragment() + "/$entity")
+	q.JSON(http.StatusOK, out)
+}
+
 // GET /policies/appManagementPolicies: custom policies; the sandbox has none.
 func (s *Server) entraListAppPolicies(q *Req) {
 	q.entraList("policies/appManagementPolicies", nil)
@@ -223,6 +260,8 @@ var entraRoleDescriptions = map[string]string{
 	RolePrivilegedRoleAdministrator:   "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management.",
 	RoleApplicationAdministrator:      "Can create and manage all aspects of app registrations and enterprise apps.",
 	RoleCloudApplicationAdministrator: "Can create and manage all aspects of app registrations and enterprise apps except App Proxy.",
+	RoleApplicationDeveloper:          "Can create application registrations independent of the 'Users can register applications' setting.",
+	RoleGlobalReader:                  "Can read everything that a Global Administrator can, but not update anything.",
 	RoleExchangeAdministrator:         "Can manage all aspects of the Exchange product.",
 }
 

@@ -16,6 +16,8 @@ const (
 	RolePrivilegedRoleAdministrator   = "e8611ab8-c189-46e8-94e1-60213ab1f814"
 	RoleApplicationAdministrator      = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
 	RoleCloudApplicationAdministrator = "158c047a-c907-4556-b7ef-446551a6b5f7"
+	RoleApplicationDeveloper          = "cf1c38e5-3621-4004-a7cb-879624dced7c"
+	RoleGlobalReader                  = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 	RoleExchangeAdministrator         = "29232cdf-9323-42fd-ade2-1d097af3e4de"
 	// wids carries this template for every member user ("User" role).
 	roleDefaultUser = "b79fbf4d-3ef9-4689-8143-76b194e85509"
@@ -27,6 +29,8 @@ var roleNames = map[string]string{
 	RolePrivilegedRoleAdministrator:   "Privileged Role Administrator",
 	RoleApplicationAdministrator:      "Application Administrator",
 	RoleCloudApplicationAdministrator: "Cloud Application Administrator",
+	RoleApplicationDeveloper:          "Application Developer",
+	RoleGlobalReader:                  "Global Reader",
 	RoleExchangeAdministrator:         "Exchange Administrator",
 }
 
@@ -284,22 +288,27 @@ type AppManagementPolicy struct {
 // Tenant is one simulated Entra tenant with its directory and Exchange content.
 // All access goes through Server.mu.
 type Tenant struct {
-	ID           string
-	DisplayName  string
-	Domains      []Domain
-	Users        []*User
-	usersByID    map[string]*User
-	usersByUPN   map[string]*User
-	Apps         map[string]*Application
-	SPs          map[string]*ServicePrincipal
-	Assignments  []*AppRoleAssignment
-	Grants       []*OAuth2PermissionGrant
-	Groups       map[string]*Group
-	Mailboxes    map[string]*Mailbox // by user id
-	SentMail     []*Message          // every message sent through sendMail, in order
-	Policy       AppManagementPolicy
-	GraphSP      *ServicePrincipal
-	MailboxScope map[string]*MailboxScope // by client appId; see mailbox.go
+	ID          string
+	DisplayName string
+	Domains     []Domain
+	Users       []*User
+	usersByID   map[string]*User
+	usersByUPN  map[string]*User
+	Apps        map[string]*Application
+	SPs         map[string]*ServicePrincipal
+	Assignments []*AppRoleAssignment
+	Grants      []*OAuth2PermissionGrant
+	Groups      map[string]*Group
+	Mailboxes   map[string]*Mailbox // by user id
+	SentMail    []*Message          // every message sent through sendMail, in order
+	Policy      AppManagementPolicy
+	// UsersCanRegisterApps is "Users can register applications" (User
+	// settings): authorizationPolicy.defaultUserRolePermissions.allowedToCreateApps.
+	// Yes (true) by default; when false only Global, Application and Cloud
+	// Application Administrators and Application Developers register apps.
+	UsersCanRegisterApps bool
+	GraphSP              *ServicePrincipal
+	MailboxScope         map[string]*MailboxScope // by client appId; see mailbox.go
 }
 
 // MailboxScope restricts which mailboxes an app may reach with application
@@ -373,13 +382,14 @@ func newTenant(opts TenantOptions, now time.Time) *Tenant {
 			{Name: opts.Domain, IsDefault: true, IsVerified: true},
 			{Name: initial, IsInitial: true, IsVerified: true},
 		},
-		usersByID:    map[string]*User{},
-		usersByUPN:   map[string]*User{},
-		Apps:         map[string]*Application{},
-		SPs:          map[string]*ServicePrincipal{},
-		Groups:       map[string]*Group{},
-		Mailboxes:    map[string]*Mailbox{},
-		MailboxScope: map[string]*MailboxScope{},
+		usersByID:            map[string]*User{},
+		usersByUPN:           map[string]*User{},
+		Apps:                 map[string]*Application{},
+		SPs:                  map[string]*ServicePrincipal{},
+		Groups:               map[string]*Group{},
+		Mailboxes:            map[string]*Mailbox{},
+		MailboxScope:         map[string]*MailboxScope{},
+		UsersCanRegisterApps: true,
 		Policy: AppManagementPolicy{
 			ID:          "00000000-0000-0000-0000-000000000000",
 			DisplayName: "Default app management tenant policy",

@@ -189,6 +189,50 @@ func TestDirectoryDelegatedOwnershipAndAdminRoles(t *testing.T) {
 	entraODataErr(t, err, 404, "Request_ResourceNotFound", fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", *own.GetId()))
 }
 
+// "Users can register applications" = No: a user without a role is refused
+// (POST and the uniqueName upsert); an Application Developer is not. The
+// authorization policy says which, to those who may read it.
+func TestDirectoryUsersCanRegisterApplications(t *testing.T) {
+	s := start(t)
+	ctx := entraCtx(t)
+	policy := func(upn string) (bool, error) {
+		p, err := userClient(t, s, upn, "Policy.Read.All").Policies().AuthorizationPolicy().Get(ctx, nil)
+		if err != nil {
+			return false, err
+		}
+		return *p.GetDefaultUserRolePermissions().GetAllowedToCreateApps(), nil
+	}
+	if allowed, err := policy("admin@contoso.com"); err != nil || !allowed {
+		t.Fatalf("a new tenant lets users register apps: %v %v", allowed, err)
+	}
+	_, err := policy("user@contoso.com")
+	entraODataErr(t, err, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+
+	_ = s.Tenant("", func(tn *sandbox.Tenant) { tn.UsersCanRegisterApps = false })
+	if allowed, err := policy("admin@contoso.com"); err != nil || allowed {
+		t.Fatalf("after switching it off the policy says %v %v", allowed, err)
+	}
+	user := userClient(t, s, "user@contoso.com", entraAppScopes...)
+	body := models.NewApplication()
+	body.SetDisplayName(entraS("Not allowed"))
+	_, err = user.Applications().Post(ctx, body, nil)
+	entraODataErr(t, err, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	upsert := applicationswithuniquename.ApplicationsWithUniqueNameRequestBuilderPatchRequestConfiguration{Headers: abs.NewRequestHeaders()}
+	upsert.Headers.Add("Prefer", "create-if-missing")
+	_, err = user.ApplicationsWithUniqueName(entraS("not-allowed")).Patch(ctx, body, &upsert)
+	entraODataErr(t, err, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+
+	_ = s.Tenant("", func(tn *sandbox.Tenant) {
+		u := tn.UserByIDOrUPN("user@contoso.com")
+		u.Roles = append(u.Roles, sandbox.RoleApplicationDeveloper)
+	})
+	dev := userClient(t, s, "user@contoso.com", entraAppScopes...)
+	entraNewApp(t, dev, "Allowed to an Application Developer")
+	if _, err := dev.ApplicationsWithUniqueName(entraS("dev-upsert")).Patch(ctx, body, &upsert); err != nil {
+		t.Fatalf("Application Developer upsert: %v", err)
+	}
+}
+
 func TestDirectoryAppOnlyOwnedBy(t *testing.T) {
 	s := start(t)
 	ctx := entraCtx(t)
