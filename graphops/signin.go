@@ -20,11 +20,12 @@ const DefaultSignInClientID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 // Delegated permissions the wizard's steps need. Ask only for what the chosen
 // steps use (ScopesFor).
 const (
-	ScopeUserRead          = "User.Read"                       // who signed in, their roles, the organization
-	ScopeApplications      = "Application.ReadWrite.All"       // register the app, its secrets and certificates
-	ScopeAppRoleAssignment = "AppRoleAssignment.ReadWrite.All" // grant admin consent to application permissions
-	ScopePolicyRead        = "Policy.Read.All"                 // read the tenant's secret lifetime policy
-	ScopeUsersRead         = "User.ReadBasic.All"              // search mailboxes to scope
+	ScopeUserRead          = "User.Read"                              // who signed in, their roles, the organization
+	ScopeApplications      = "Application.ReadWrite.All"              // register the app, its secrets and certificates
+	ScopeAppRoleAssignment = "AppRoleAssignment.ReadWrite.All"        // grant admin consent to application permissions
+	ScopePolicyRead        = "Policy.Read.All"                        // read the tenant's secret lifetime policy
+	ScopeUsersRead         = "User.ReadBasic.All"                     // search mailboxes to scope
+	ScopeDelegatedGrant    = "DelegatedPermissionGrant.ReadWrite.All" // grant admin consent to delegated permissions
 )
 
 // Step names for ScopesFor.
@@ -33,6 +34,9 @@ const (
 	NeedConsent  = "consent"
 	NeedSecret   = "secret"
 	NeedMailbox  = "mailbox"
+	// NeedDelegatedConsent: the app has delegated permissions to consent to
+	// for the organization (a profile's, e.g. offline_access).
+	NeedDelegatedConsent = "delegated-consent"
 )
 
 // ScopesFor lists the delegated permissions the given steps need, User.Read first.
@@ -58,6 +62,8 @@ func ScopesFor(steps ...string) []string {
 			add(ScopePolicyRead)
 		case NeedMailbox:
 			add(ScopeUsersRead)
+		case NeedDelegatedConsent:
+			add(ScopeDelegatedGrant)
 		}
 	}
 	return out

@@ -49,18 +49,28 @@ func (s *consentScreen) wanted(st *wizard.State) []string {
 func (s *consentScreen) view() fyne.CanvasObject {
 	st := s.w.eng.State()
 	org := orgName(st)
-	s.box = container.NewVBox(bold("These Microsoft Graph application permissions will be granted for " + org + ":"))
+	s.box = container.NewVBox(bold("These Microsoft Graph permissions will be granted for " + org + ":"))
 	weights := []float32{2.5, 1.5, 3}
 	s.box.Add(newRow(weights, bold("API / Permissions name"), bold("Type"), bold("Status")))
 	s.box.Add(widget.NewSeparator())
-	for _, p := range s.wanted(st) {
+	row := func(p, typ string) {
 		name := widget.NewLabel(p)
 		name.TextStyle = fyne.TextStyle{Monospace: true}
 		stat := widget.NewLabel("Not granted for " + org)
 		stat.Importance = widget.WarningImportance
 		icon := widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
 		s.status[strings.ToLower(p)], s.icons[strings.ToLower(p)] = stat, icon
-		s.box.Add(newRow(weights, name, widget.NewLabel("Application"), container.NewBorder(nil, nil, icon, nil, stat)))
+		s.box.Add(newRow(weights, name, widget.NewLabel(typ), container.NewBorder(nil, nil, icon, nil, stat)))
+	}
+	for _, p := range s.wanted(st) {
+		row(p, "Application")
+	}
+	// A profile's delegated permissions (SaaS connector: offline_access):
+	// the portal's button grants them for the organization too.
+	if p := profileOf(st); p != nil {
+		for _, sc := range p.DelegatedScopes(st.Features) {
+			row(sc, "Delegated")
+		}
 	}
 	if out := exchangeGrants(st); len(out) > 0 {
 		s.box.Add(container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.InfoIcon())), nil,

@@ -167,6 +167,11 @@ func TestEveryProfileNewSetupInTheWindow(t *testing.T) {
 						t.Error("the picked permission is not on the consent screen")
 					}
 				}
+				for _, sc := range p.DelegatedScopes(h.w.eng.State().Features) {
+					if cs.statusOf(sc) == "" {
+						t.Errorf("the delegated permission %s is not on the consent screen", sc)
+					}
+				}
 			}
 			if p.VendorCertificate() {
 				hooks[wizard.StepCredential] = func() {

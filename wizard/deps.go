@@ -15,6 +15,8 @@ type Session interface {
 	Prepare(ctx context.Context, spec graphops.AppSpec) (*graphops.Plan, error)
 	EnsureApp(ctx context.Context, spec graphops.AppSpec, plan *graphops.Plan) (*graphops.App, error)
 	GrantAdminConsent(ctx context.Context, app *graphops.App, plan *graphops.Plan, want []string, org string, revoke bool) (*graphops.ConsentReport, error)
+	// GrantDelegatedConsent grants a profile's delegated permissions for the organization.
+	GrantDelegatedConsent(ctx context.Context, app *graphops.App, plan *graphops.Plan, scopes []string, org string) ([]graphops.Grant, error)
 	AddSecret(ctx context.Context, app *graphops.App, description string, lifetime time.Duration, policy graphops.SecretPolicy) (*graphops.NewSecret, error)
 	AddCertificate(ctx context.Context, appObjectID string, certDER []byte) (graphops.Credential, error)
 	RemoveSecret(ctx context.Context, appObjectID, keyID string) error

@@ -85,6 +85,15 @@ func (f *fakeSession) EnsureApp(_ context.Context, spec graphops.AppSpec, _ *gra
 	return a, nil
 }
 
+func (f *fakeSession) GrantDelegatedConsent(_ context.Context, _ *graphops.App, _ *graphops.Plan, scopes []string, _ string) ([]graphops.Grant, error) {
+	f.call("DelegatedConsent")
+	var out []graphops.Grant
+	for _, s := range scopes {
+		out = append(out, graphops.Grant{Permission: graphops.Permission{Value: s, Type: "Scope"}, Granted: true})
+	}
+	return out, nil
+}
+
 func (f *fakeSession) GrantAdminConsent(_ context.Context, _ *graphops.App, _ *graphops.Plan, want []string, org string, _ bool) (*graphops.ConsentReport, error) {
 	f.call("Consent")
 	if f.ConsentFn != nil {

@@ -128,6 +128,9 @@ func doSignIn(ctx context.Context, e *Engine) error {
 		return err
 	}
 	steps := []string{graphops.NeedRegister, graphops.NeedConsent, graphops.NeedSecret, graphops.NeedMailbox}
+	if spec, err := e.spec(); err == nil && len(spec.DelegatedScopes) > 0 && e.kind == FlowNewSetup {
+		steps = append(steps, graphops.NeedDelegatedConsent)
+	}
 	if e.kind == FlowReplaceSecret {
 		steps = []string{graphops.NeedSecret}
 	}
@@ -382,6 +385,15 @@ func doConsent(ctx context.Context, e *Engine) error {
 	e.record("grant admin consent", e.state.App.AppID, err)
 	if err != nil {
 		return err
+	}
+	if len(spec.DelegatedScopes) > 0 {
+		// The portal's "Grant admin consent" covers the delegated ones too.
+		grants, err := e.session.GrantDelegatedConsent(ctx, app, plan, spec.DelegatedScopes, e.state.Admin.TenantName)
+		e.record("grant admin consent to delegated permissions", e.state.App.AppID, err)
+		if err != nil {
+			return err
+		}
+		rep.Grants = append(rep.Grants, grants...)
 	}
 	e.state.Consent = rep
 	return nil

@@ -71,9 +71,24 @@ func TestEveryProfileEndToEnd(t *testing.T) {
 			if !got.Saved || !got.Test.OK || got.App == nil {
 				t.Fatalf("not saved: %+v", got.Test)
 			}
+			// As the portal's "Grant admin consent": the application
+			// permissions and the profile's delegated ones.
+			spec, _ := e.spec()
 			wantRoles := p.AllAppRoles(got.Features, got.Permissions)
-			if len(got.Consent.Grants) != len(wantRoles) || !got.Consent.AllGranted() {
-				t.Errorf("grants %+v, want %v", got.Consent.Grants, wantRoles)
+			if len(got.Consent.Grants) != len(wantRoles)+len(spec.DelegatedScopes) || !got.Consent.AllGranted() {
+				t.Errorf("grants %+v, want %v and delegated %v", got.Consent.Grants, wantRoles, spec.DelegatedScopes)
+			}
+			var orgWide string
+			s.Tenant("", func(tn *sandbox.Tenant) {
+				sp := tn.SPByAppID(got.App.AppID)
+				for _, g := range tn.Grants {
+					if g.ClientID == sp.ID && g.ConsentType == "AllPrincipals" && g.ResourceID == tn.GraphSP.ID {
+						orgWide = g.Scope
+					}
+				}
+			})
+			if strings.Join(spec.DelegatedScopes, " ") != orgWide {
+				t.Errorf("delegated permissions granted for the organization: %q, want %v", orgWide, spec.DelegatedScopes)
 			}
 			for _, c := range got.Test.Checks {
 				if !c.OK || (c.Permission != "Mail.Send" && strings.Contains(c.Message, "test message")) {
