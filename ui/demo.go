@@ -161,6 +161,29 @@ func (d *demo) run() {
 	d.next() // Finish
 	d.shot("22-welcome-replaced")
 
+	// A replacement cancelled after it made its secret, and the next one
+	// that carries on and removes that secret.
+	replaceToNewSecret := func() {
+		d.tap(func() fyne.Tappable { return w.scr.(*welcomeScreen).replace })
+		d.next()
+		d.do(w.next)
+		time.Sleep(time.Second)
+		d.do(func() { w.scr.(*signInScreen).noBrowse.Tapped(&fyne.PointEvent{}) })
+		d.idle()
+		d.next()
+		d.next()
+		d.next()
+	}
+	replaceToNewSecret()
+	d.next() // create
+	d.do(w.cancel)
+	d.idle()
+	d.shot("22a-replace-cancelled")
+	replaceToNewSecret()
+	d.shot("22b-replace-carries-on")
+	d.do(w.cancel)
+	d.idle()
+
 	// Cancel after the app was made: keep or remove.
 	d.tap(func() fyne.Tappable { return w.scr.(*welcomeScreen).newSetup })
 	d.do(func() { w.scr.(*signInScreen).useCode.OnTapped() })

@@ -275,6 +275,10 @@ func TestCancelledReplacementCarriesOn(t *testing.T) {
 		t.Fatalf("after cancelling, Welcome says %q", said)
 	}
 
+	// Cancelled again before making a secret: the lost one is still known.
+	h.replaceUpToNewSecret()
+	test.Tap(h.w.cancelBtn)
+	h.idle()
 	h.replaceUpToNewSecret()
 	sec := screenAs[*secretScreen](h)
 	if txt := labelsOf(sec.inputs); !strings.Contains(txt, lost) || !strings.Contains(txt, "never reached the keychain") {

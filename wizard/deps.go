@@ -3,6 +3,7 @@ package wizard
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"m365wizard/graphops"
@@ -256,9 +257,11 @@ type Progress struct {
 	Expires            time.Time `json:"expires,omitempty"`
 	Mailboxes          []string  `json:"mailboxes,omitempty"`
 	Scoping            string    `json:"scoping,omitempty"`
-	Completed          bool      `json:"completed"`
-	Aborted            bool      `json:"aborted"`
-	Updated            time.Time `json:"updated"`
+	// Leftovers are secrets of earlier interrupted runs, still to remove.
+	Leftovers []string  `json:"leftovers,omitempty"`
+	Completed bool      `json:"completed"`
+	Aborted   bool      `json:"aborted"`
+	Updated   time.Time `json:"updated"`
 }
 
 func (e *Engine) saveProgressLocked() {
@@ -289,6 +292,11 @@ func (e *Engine) saveProgressLocked() {
 	}
 	if st.NewSecret != nil {
 		p.CredentialType, p.KeyID, p.Hint, p.Expires = "secret", st.NewSecret.KeyID, st.NewSecret.Hint, st.NewSecret.End
+	}
+	for _, id := range st.Leftovers {
+		if !slices.Contains(st.RemovedIDs, id) {
+			p.Leftovers = append(p.Leftovers, id)
+		}
 	}
 	if st.NewCert != nil && !st.NewCert.Vendor {
 		p.CredentialType, p.KeyID, p.Expires = "certificate", st.NewCert.KeyID, st.NewCert.End
@@ -322,6 +330,12 @@ func (e *Engine) Resume(p Progress) error {
 	for _, id := range p.Done {
 		e.done[id] = true
 	}
+	for _, id := range p.Leftovers {
+		if !slices.Contains(st.Leftovers, id) {
+			st.Leftovers = append(st.Leftovers, id)
+			st.OldKeyIDs = append(st.OldKeyIDs, id)
+		}
+	}
 	saved := e.done[StepSave]
 	switch {
 	case p.KeyID != "" && !saved && !p.Completed && p.CredentialType == "certificate":
@@ -335,8 +349,10 @@ func (e *Engine) Resume(p Progress) error {
 	case p.KeyID != "" && !saved && !p.Completed:
 		// The secret's value died with the process (only the keychain may hold
 		// it, and it never got there): make a new one, remove this one later.
-		st.OldKeyIDs = append(st.OldKeyIDs, p.KeyID)
-		st.Leftovers = append(st.Leftovers, p.KeyID)
+		if !slices.Contains(st.Leftovers, p.KeyID) {
+			st.OldKeyIDs = append(st.OldKeyIDs, p.KeyID)
+			st.Leftovers = append(st.Leftovers, p.KeyID)
+		}
 		for _, id := range []StepID{StepCredential, StepNewSecret, StepTest, StepSave, StepRemoveOld} {
 			delete(e.done, id)
 		}

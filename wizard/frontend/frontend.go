@@ -246,13 +246,14 @@ func (f *Frontend) Unfinished() (wizard.Progress, bool) {
 
 // UnfinishedReplacement is the saved progress of a secret replacement of the
 // app clientID that stopped after it made a new secret (killed, cancelled, or
-// the keychain refused it). Resuming it finishes the job and removes that
+// the keychain refused it), or that still carries such a secret of an earlier
+// run. Resuming it finishes the job and removes that
 // secret from the app once a new one tested green; starting afresh would
 // leave it there, unused, until it expires.
 func (f *Frontend) UnfinishedReplacement(clientID string) (wizard.Progress, bool) {
 	p, found, err := f.Deps.Progress.Load()
 	if err != nil || !found || p.Completed || p.Flow != wizard.FlowReplaceSecret ||
-		p.KeyID == "" || !strings.EqualFold(p.ClientID, clientID) {
+		(p.KeyID == "" && len(p.Leftovers) == 0) || !strings.EqualFold(p.ClientID, clientID) {
 		return wizard.Progress{}, false
 	}
 	return p, true

@@ -56,6 +56,9 @@ type Progress struct {
 	Domains     []string `json:"domains,omitempty"` // a profile's domain filter ("*" or names)
 
 	Credential CredentialInfo `json:"credential,omitzero"`
+	// LeftoverKeyIDs are secrets an interrupted run made and never stored
+	// (their values are lost): removed from the app once a new one tested green.
+	LeftoverKeyIDs []string `json:"leftoverKeyIds,omitempty"`
 
 	Mailboxes []string `json:"mailboxes,omitempty"`
 	Scoping   string   `json:"scoping,omitempty"` // mailbox scoping mode
