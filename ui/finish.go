@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -225,20 +224,14 @@ func (s *removeOldScreen) title() string {
 	return "Remove the old secret"
 }
 
-func (s *removeOldScreen) toRemove(st *wizard.State) []string {
-	var out []string
-	for _, id := range st.OldKeyIDs {
-		if (st.NewSecret == nil || id != st.NewSecret.KeyID) && !slices.Contains(st.RemovedIDs, id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 func (s *removeOldScreen) view() fyne.CanvasObject {
 	st := s.w.eng.State()
-	s.outcome = container.NewVBox(para("The new secret tested green and is in the keychain. These secrets the app had before are removed now (Secret IDs):"))
-	for _, id := range s.toRemove(st) {
+	intro := "The new secret tested green and is in the keychain. These secrets the app had before are removed now (Secret IDs):"
+	if len(st.Leftovers) > 0 && !st.RemoveOld {
+		intro = "The new secret tested green and is in the keychain. The secret an earlier run made and lost is removed now; the app's other secrets stay, as you chose (Secret IDs):"
+	}
+	s.outcome = container.NewVBox(para(intro))
+	for _, id := range s.w.eng.SecretsToRemove() {
 		l := widget.NewLabel(id)
 		l.TextStyle = fyne.TextStyle{Monospace: true}
 		s.outcome.Add(l)
@@ -253,8 +246,12 @@ func (s *removeOldScreen) retry(st *wizard.State) string { return s.action(st) }
 func (s *removeOldScreen) busyText(*wizard.State) string { return "Removing the old secret…" }
 
 func (s *removeOldScreen) result(st *wizard.State) bool {
+	done := fmt.Sprintf("Removed %d old secret(s). Only the new secret works from now on.", len(st.RemovedIDs))
+	if !st.RemoveOld && s.w.eng.Flow() == wizard.FlowReplaceSecret {
+		done = fmt.Sprintf("Removed %d lost secret(s). The new secret and the old ones you kept work.", len(st.RemovedIDs))
+	}
 	s.outcome.Objects = []fyne.CanvasObject{container.NewBorder(nil, nil, widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon())), nil,
-		bold(fmt.Sprintf("Removed %d old secret(s). Only the new secret works from now on.", len(st.RemovedIDs))))}
+		bold(done))}
 	if sum := summarize(st); sum.expiry != "" {
 		s.outcome.Add(para(sum.expiry))
 	}

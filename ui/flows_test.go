@@ -296,7 +296,14 @@ func TestCancelledReplacementCarriesOn(t *testing.T) {
 	h.next("Apply")
 	h.next("Next")
 	h.on("Remove the old secret")
+	rm := screenAs[*removeOldScreen](h)
+	if txt := labelsOf(rm.outcome); !strings.Contains(txt, lost) || strings.Contains(txt, oldKey) || !strings.Contains(txt, "other secrets stay") {
+		t.Fatalf("the remove screen, with the old secret kept: %s", txt)
+	}
 	h.next("Remove old secret")
+	if txt := labelsOf(rm.outcome); !strings.Contains(txt, "Removed 1 lost secret") {
+		t.Fatalf("after removing: %s", txt)
+	}
 	h.next("Finish")
 
 	app, _ := h.sandboxApp(s.ClientID)

@@ -834,6 +834,24 @@ func checkManualSecret(e *Engine) []FieldError {
 	return nil
 }
 
+// SecretsToRemove lists the key IDs the remove step takes off the app: the
+// secrets it had before this run (when the admin chose to remove them) and
+// those of interrupted runs whose values were lost; never the new one.
+func (e *Engine) SecretsToRemove() []string {
+	st := e.state
+	var out []string
+	for _, id := range st.OldKeyIDs {
+		if (st.NewSecret != nil && id == st.NewSecret.KeyID) || slices.Contains(st.RemovedIDs, id) {
+			continue
+		}
+		if e.kind == FlowReplaceSecret && !st.RemoveOld && !slices.Contains(st.Leftovers, id) {
+			continue // the admin keeps the app's other secrets
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
 // doRemoveOld removes the secrets the app had before this run, only now that
 // the new one tested green and is in the keychain.
 func doRemoveOld(ctx context.Context, e *Engine) error {
@@ -841,13 +859,7 @@ func doRemoveOld(ctx context.Context, e *Engine) error {
 	if st.App == nil || st.NewSecret == nil {
 		return nil
 	}
-	for _, id := range st.OldKeyIDs {
-		if id == st.NewSecret.KeyID || slices.Contains(st.RemovedIDs, id) {
-			continue
-		}
-		if e.kind == FlowReplaceSecret && !st.RemoveOld && !slices.Contains(st.Leftovers, id) {
-			continue // the admin keeps the app's other secrets
-		}
+	for _, id := range e.SecretsToRemove() {
 		err := e.session.RemoveSecret(ctx, st.App.ObjectID, id)
 		e.record("remove old client secret", id, err)
 		if err != nil {
