@@ -287,7 +287,7 @@ func TestInterruptedRotationCarriesOn(t *testing.T) {
 
 	r = w.run("", "rotate-secret", "--json")
 	rot := decode[setupResult](t, r)
-	if r.code != ExitOK || !rot.OK || !strings.Contains(r.stderr, "Carrying on with the replacement") {
+	if r.code != ExitOK || !rot.OK || !strings.Contains(r.stderr, "Carrying on with the replacement") || !strings.Contains(r.stderr, "never stored ("+lost+")") {
 		t.Fatalf("second rotation: exit %d %+v\n%s", r.code, rot, r.stderr)
 	}
 	if len(rot.RemovedKeyIDs) != 1 || rot.RemovedKeyIDs[0] != lost {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"m365wizard/graphops"
@@ -204,8 +205,11 @@ func runRotate(ctx context.Context, args []string, io IO) int {
 	// had it carries on, so that secret is removed instead of left behind.
 	if prog, ok := k.fe.UnfinishedReplacement(s.ClientID); ok && secret == "" {
 		if err := e.Resume(prog); err == nil {
-			k.say("Carrying on with the replacement stopped at %q (%s): its secret %s… (ID %s) never reached the keychain and is removed once the new one tested green.",
-				prog.Step, prog.Updated.Local().Format("2006-01-02 15:04"), prog.Hint, prog.KeyID)
+			what := "the secrets it made and never stored (" + strings.Join(e.State().Leftovers, ", ") + ") are removed once the new one tested green"
+			if slices.Contains(prog.Done, wizard.StepSave) {
+				what = "its new secret is in the keychain; what is left is removing the old ones"
+			}
+			k.say("Carrying on with the replacement stopped at %q (%s): %s.", prog.Step, prog.Updated.Local().Format("2006-01-02 15:04"), what)
 			st.SignInMethod, st.SecretLifetime, st.SecretDescription, st.RemoveOld = k.c.signIn, life, *desc, *removeOld
 			if k.set("cloud") {
 				st.Cloud = k.c.cloud
