@@ -178,7 +178,8 @@ func (f ProgressFile) Save(p Progress) error {
 	sp := state.Progress{Flow: string(p.Flow), Step: string(p.Step), Cloud: p.Cloud, TenantID: p.TenantID, TenantName: p.TenantName,
 		Profile: p.Profile, ProfileFile: p.ProfileFile, Permissions: p.Permissions, Domains: p.Domains, AppDisplayName: p.AppName, UniqueName: p.UniqueName, AppObjectID: p.AppObjectID, ClientID: p.ClientID,
 		ServicePrincipalID: p.ServicePrincipalID, AppCreated: p.AppCreated, Features: p.Features, Mailboxes: p.Mailboxes, Scoping: p.Scoping,
-		Credential:     state.CredentialInfo{Type: p.CredentialType, KeyID: p.KeyID, Hint: p.Hint, Expires: p.Expires},
+		Credential: state.CredentialInfo{Type: p.CredentialType, KeyID: p.KeyID, Hint: p.Hint, Expires: p.Expires},
+		GroupName:  p.GroupName, GroupAddress: p.GroupAddress, OutsideMailbox: p.OutsideMailbox,
 		LeftoverKeyIDs: p.Leftovers, Completed: p.Completed, Aborted: p.Aborted}
 	for _, d := range p.Done {
 		sp.Done = append(sp.Done, string(d))
@@ -198,6 +199,7 @@ func (f ProgressFile) Load() (Progress, bool, error) {
 		Profile: sp.Profile, ProfileFile: sp.ProfileFile, Permissions: sp.Permissions, Domains: sp.Domains, AppName: sp.AppDisplayName, UniqueName: sp.UniqueName, AppObjectID: sp.AppObjectID, ClientID: sp.ClientID,
 		ServicePrincipalID: sp.ServicePrincipalID, AppCreated: sp.AppCreated, Features: sp.Features, Mailboxes: sp.Mailboxes, Scoping: sp.Scoping,
 		CredentialType: sp.Credential.Type, KeyID: sp.Credential.KeyID, Hint: sp.Credential.Hint, Expires: sp.Credential.Expires,
+		GroupName: sp.GroupName, GroupAddress: sp.GroupAddress, OutsideMailbox: sp.OutsideMailbox,
 		Leftovers: sp.LeftoverKeyIDs, Completed: sp.Completed, Aborted: sp.Aborted, Updated: sp.Updated}
 	for _, d := range sp.Done {
 		p.Done = append(p.Done, StepID(d))

@@ -257,8 +257,12 @@ type Progress struct {
 	Expires            time.Time `json:"expires,omitempty"`
 	Mailboxes          []string  `json:"mailboxes,omitempty"`
 	Scoping            string    `json:"scoping,omitempty"`
+	// The mailbox scoping group and Test Settings' outside mailbox, as chosen.
+	GroupName      string `json:"groupName,omitempty"`
+	GroupAddress   string `json:"groupAddress,omitempty"`
+	OutsideMailbox string `json:"outsideMailbox,omitempty"`
 	// Leftovers are secrets of earlier interrupted runs, still to remove.
-	Leftovers []string  `json:"leftovers,omitempty"`
+	Leftovers []string  `json:"leftoverKeyIds,omitempty"`
 	Completed bool      `json:"completed"`
 	Aborted   bool      `json:"aborted"`
 	Updated   time.Time `json:"updated"`
@@ -272,6 +276,7 @@ func (e *Engine) saveProgressLocked() {
 	p := Progress{Flow: e.kind, Cloud: st.Cloud, TenantID: st.Tenant, Profile: st.Profile, Features: st.Features,
 		ProfileFile: st.ProfileFile, Permissions: st.Permissions, Domains: st.Domains,
 		AppName: st.AppName, Mailboxes: st.Mailboxes, Scoping: st.Scoping,
+		GroupName: st.GroupName, GroupAddress: st.GroupAddress, OutsideMailbox: st.OutsideMailbox,
 		Completed: e.status == Completed, Aborted: e.status == Aborted, Updated: e.deps.now()}
 	if e.idx < len(e.steps) {
 		p.Step = e.steps[e.idx].id
@@ -322,6 +327,7 @@ func (e *Engine) Resume(p Progress) error {
 	st.Cloud, st.Tenant, st.Profile, st.Features = p.Cloud, p.TenantID, p.Profile, p.Features
 	st.ProfileFile, st.Permissions, st.Domains = p.ProfileFile, p.Permissions, p.Domains
 	st.AppName, st.Mailboxes, st.Scoping = p.AppName, p.Mailboxes, p.Scoping
+	st.GroupName, st.GroupAddress, st.OutsideMailbox = p.GroupName, p.GroupAddress, p.OutsideMailbox
 	st.ClientID = p.ClientID
 	if p.ClientID != "" && p.AppObjectID != "" {
 		st.App = &graphops.App{ObjectID: p.AppObjectID, AppID: p.ClientID, DisplayName: p.AppName,

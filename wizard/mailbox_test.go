@@ -216,3 +216,53 @@ func TestRBACAgainstTheSandbox(t *testing.T) {
 		t.Fatalf("after RemoveEntraGrants the app holds %v (report %+v)", held, rep)
 	}
 }
+
+// A setup stopped after Mailbox access (Test Settings failed) and resumed in
+// a new engine keeps the scoping group and the outside mailbox the admin
+// chose: the resumed run writes the script for the group the admin may
+// already have made, not one under the default name.
+func TestResumeKeepsTheScopingChoices(t *testing.T) {
+	w := newWorld()
+	d := w.deps()
+	d.Progress = ProgressFile{Dir: t.TempDir()}
+	failing := true
+	w.testFn = func(graphops.TestOptions) (*graphops.TestReport, error) {
+		if failing {
+			failing = false
+			return nil, &graphops.Error{Kind: graphops.KindUnavailable, Message: "Microsoft Graph could not be reached."}
+		}
+		return &graphops.TestReport{OK: true}, nil
+	}
+	e, err := New(FlowNewSetup, d, &State{Mailboxes: []string{"helpdesk@contoso.com"}, Scoping: "access-policy",
+		GroupName: "Ticket Desk", GroupAddress: "ticketdesk@contoso.com", OutsideMailbox: "support@contoso.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for err == nil {
+		err = e.Next(context.Background())
+	}
+	if e.Current() != StepTest {
+		t.Fatalf("stopped at %s: %v", e.Current(), err)
+	}
+	p, found, err := d.Progress.Load()
+	if err != nil || !found {
+		t.Fatalf("progress: %v %v", found, err)
+	}
+	e2, _ := New(FlowNewSetup, d, &State{})
+	if err := e2.Resume(p); err != nil {
+		t.Fatal(err)
+	}
+	st := e2.State()
+	if st.GroupName != "Ticket Desk" || st.OutsideMailbox != "support@contoso.com" || e2.MailboxParams().GroupAddress != "ticketdesk@contoso.com" {
+		t.Fatalf("resumed: group %q %q, outside %q", st.GroupName, e2.MailboxParams().GroupAddress, st.OutsideMailbox)
+	}
+	walk(t, e2)
+	if st.Mailbox == nil || st.Mailbox.Params.GroupName != "Ticket Desk" || st.Mailbox.Params.GroupAddress != "ticketdesk@contoso.com" ||
+		!strings.Contains(st.Mailbox.Script, "ticketdesk@contoso.com") {
+		t.Fatalf("the resumed run's script is for another group: %+v", st.Mailbox)
+	}
+	c, err := w.store.Load(context.Background(), st.Admin.TenantID, st.App.AppID)
+	if err != nil || c.Scoping != "access-policy" {
+		t.Fatalf("stored scoping %q (%v)", c.Scoping, err)
+	}
+}

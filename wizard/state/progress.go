@@ -62,6 +62,11 @@ type Progress struct {
 
 	Mailboxes []string `json:"mailboxes,omitempty"`
 	Scoping   string   `json:"scoping,omitempty"` // mailbox scoping mode
+	// The scoping group as chosen (empty: the defaults), and the mailbox
+	// Test Settings expects to be refused.
+	GroupName      string `json:"groupName,omitempty"`
+	GroupAddress   string `json:"groupAddress,omitempty"`
+	OutsideMailbox string `json:"outsideMailbox,omitempty"`
 
 	Updated   time.Time `json:"updated"` // set by Save
 	Completed bool      `json:"completed"`

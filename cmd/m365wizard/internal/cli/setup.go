@@ -196,6 +196,9 @@ func runSetup(ctx context.Context, args []string, io IO) int {
 			if k.set("domains") {
 				st.Domains, _ = graphops.NormalizeDomains([]string{*domains})
 			}
+			if k.set("group-address") {
+				st.GroupAddress = *groupAddress // else the interrupted run's group stays
+			}
 		}
 	}
 
