@@ -554,6 +554,36 @@ func tapButton(t *testing.T, root fyne.CanvasObject, text string) {
 	}
 }
 
+// findWidget finds the first T in root's tree (containers and widget renderers).
+func findWidget[T fyne.CanvasObject](t *testing.T, root fyne.CanvasObject) T {
+	t.Helper()
+	var found T
+	var ok bool
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if ok {
+			return
+		}
+		if x, is := o.(T); is {
+			found, ok = x, true
+			return
+		}
+		if c, is := o.(*fyne.Container); is {
+			for _, x := range c.Objects {
+				walk(x)
+			}
+			return
+		}
+		if wd, is := o.(fyne.Widget); is {
+			for _, x := range test.TempWidgetRenderer(t, wd).Objects() {
+				walk(x)
+			}
+		}
+	}
+	walk(root)
+	return found
+}
+
 // tapCheck taps a check box in the middle of its row, as a mouse does.
 func tapCheck(c *widget.Check) {
 	test.TapAt(c, fyne.NewPos(8, c.Size().Height/2))

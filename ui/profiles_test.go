@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,8 +141,22 @@ func TestEveryProfileNewSetupInTheWindow(t *testing.T) {
 						t.Fatalf("picked %v (want the tenant's spelling)", ps.picked)
 					}
 					test.Tap(ps.showAll) // the tenant's live list, with Pick buttons
-					if top := h.w.win.Canvas().Overlays().Top(); top == nil {
+					top := h.w.win.Canvas().Overlays().Top()
+					if top == nil {
 						t.Fatal("no live list")
+					}
+					search := findWidget[*entry](t, top)
+					if search == nil {
+						t.Fatal("no search field in the live list")
+					}
+					test.Type(search, "Group.Create")
+					tapButton(t, top, "Pick")
+					if !slices.Contains(ps.picked, "Group.Create") {
+						t.Fatalf("Pick in the live list: picked %v", ps.picked)
+					}
+					tapButton(t, top, "Remove")
+					if slices.Contains(ps.picked, "Group.Create") {
+						t.Fatalf("Remove in the live list: picked %v", ps.picked)
 					}
 					h.w.win.Canvas().Overlays().Top().Hide()
 					h.w.win.Canvas().Overlays().Remove(h.w.win.Canvas().Overlays().Top())
