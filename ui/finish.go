@@ -224,10 +224,16 @@ func (s *removeOldScreen) title() string {
 	return "Remove the old secret"
 }
 
+// keptOld: a replacement where the admin keeps the app's old secrets, so
+// only secrets lost by an interrupted run go (New setup has no such choice).
+func (s *removeOldScreen) keptOld(st *wizard.State) bool {
+	return s.w.eng.Flow() == wizard.FlowReplaceSecret && !st.RemoveOld
+}
+
 func (s *removeOldScreen) view() fyne.CanvasObject {
 	st := s.w.eng.State()
 	intro := "The new secret tested green and is in the keychain. These secrets the app had before are removed now (Secret IDs):"
-	if len(st.Leftovers) > 0 && !st.RemoveOld {
+	if s.keptOld(st) {
 		intro = "The new secret tested green and is in the keychain. The secret an earlier run made and lost is removed now; the app's other secrets stay, as you chose (Secret IDs):"
 	}
 	s.outcome = container.NewVBox(para(intro))
@@ -247,7 +253,7 @@ func (s *removeOldScreen) busyText(*wizard.State) string { return "Removing the 
 
 func (s *removeOldScreen) result(st *wizard.State) bool {
 	done := fmt.Sprintf("Removed %d old secret(s). Only the new secret works from now on.", len(st.RemovedIDs))
-	if !st.RemoveOld && s.w.eng.Flow() == wizard.FlowReplaceSecret {
+	if s.keptOld(st) {
 		done = fmt.Sprintf("Removed %d lost secret(s). The new secret and the old ones you kept work.", len(st.RemovedIDs))
 	}
 	s.outcome.Objects = []fyne.CanvasObject{container.NewBorder(nil, nil, widget.NewIcon(theme.NewSuccessThemedResource(theme.ConfirmIcon())), nil,
